@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "rekey",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rekey", targets: ["rekey"])
+    ],
+    targets: [
+        // Thin entry point: everything lives in the libraries below.
+        .executableTarget(name: "rekey", dependencies: ["RekeyCLI"]),
+
+        // Argument parsing, commands, help, terminal rendering and prompts.
+        .target(
+            name: "RekeyCLI",
+            dependencies: ["RekeyCore", "RekeyPlatforms", "RekeySandbox"]
+        ),
+
+        // Playbook, plan, state machine, executor, journal, targets, and the
+        // Platform / SecretTarget protocols every backend implements.
+        .target(name: "RekeyCore", dependencies: ["RekeyCrypto"]),
+
+        // Swift wrapper over libcrypto: SHA-256, HMAC-SHA256, AES-256-GCM, random bytes.
+        .target(name: "RekeyCrypto", dependencies: ["CLibCrypto"]),
+
+        // System library target over OpenSSL's libcrypto.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // Real platform backends: Inngest (REST v2 + GraphQL), HTTP client.
+        .target(name: "RekeyPlatforms", dependencies: ["RekeyCore", "RekeyCrypto"]),
+
+        // The embedded emulator, in-process (and later over HTTP).
+        .target(name: "RekeySandbox", dependencies: ["RekeyCore", "RekeyCrypto"]),
+
+        .testTarget(name: "RekeyCryptoTests", dependencies: ["RekeyCrypto"]),
+        .testTarget(name: "RekeyCoreTests", dependencies: ["RekeyCore", "RekeySandbox"]),
+        .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyCore"]),
+        .testTarget(name: "RekeyCLITests", dependencies: ["RekeyCLI", "RekeyCore", "RekeySandbox"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["rekey", "RekeyCore", "RekeySandbox"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+#ifndef REKEY_CLIBCRYPTO_SHIM_H
+#define REKEY_CLIBCRYPTO_SHIM_H
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/err.h>
+
+#endif
