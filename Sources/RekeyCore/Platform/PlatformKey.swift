@@ -36,7 +36,7 @@ public struct KeyFilter: Sendable, Codable, Hashable {
     }
 
     /// A filter that lets everything through (deny nothing).
-    public static let none = KeyFilter(mode: .deny)
+    public static let unrestricted = KeyFilter(mode: .deny)
 
     /// Whether the filter restricts nothing.
     public var isEmpty: Bool { events.isEmpty && ips.isEmpty }

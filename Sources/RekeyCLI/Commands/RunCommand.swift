@@ -1,0 +1,73 @@
+import RekeyCore
+
+/// `rekey run PLAYBOOK` and `rekey resume JOURNAL`.
+struct RunCommand {
+    let context: CommandContext
+
+    init(_ context: CommandContext) { self.context = context }
+
+    func run() async throws -> ExitCode {
+        let arguments = context.arguments
+        guard let playbook = arguments.positional(0) else { preconditionFailure("the parser requires PLAYBOOK") }
+        let (observer, printer) = makeObserver()
+        let session = try context.session(observer: observer)
+        let outcome = try await session.start(
+            playbookPath: playbook,
+            journalPath: arguments.string("journal").map(FileIO.absolute),
+            approvals: try approvals(),
+            until: try arguments.string("until").map(context.step)
+        )
+        return report(outcome, printer: printer)
+    }
+
+    func resume() async throws -> ExitCode {
+        let arguments = context.arguments
+        guard let journal = arguments.positional(0) else { preconditionFailure("the parser requires JOURNAL") }
+        let (observer, printer) = makeObserver()
+        let session = try context.session(observer: observer)
+        let outcome = try await session.resume(
+            journalPath: FileIO.absolute(journal),
+            approvals: try approvals(),
+            until: try arguments.string("until").map(context.step)
+        )
+        return report(outcome, printer: printer)
+    }
+
+    // MARK: - Output
+
+    private func makeObserver() -> (any RunObserver, RunPrinter) {
+        let printer = RunPrinter(terminal: context.terminal, json: context.json)
+        return (printer, printer)
+    }
+
+    private func approvals() throws -> ApprovalSource {
+        let steps = try context.arguments.strings("approve").map(context.step)
+        let actor = Identity.actor(explicit: nil, environment: context.environment)
+        guard context.interactive else {
+            return ApprovalSource(preApproved: Set(steps), actor: actor)
+        }
+        let prompter = Prompter(terminal: context.terminal)
+        return ApprovalSource(preApproved: Set(steps), actor: actor) { step, plan in
+            let environment = plan.playbook.environment ?? "production"
+            let warning =
+                step.pointOfNoReturn
+                ? "\(step.id) is the POINT OF NO RETURN: \(step.items.first?.summary ?? step.title). It can't be undone."
+                : "\(step.id) needs your approval: \(step.title)."
+            do {
+                if try prompter.confirm(typed: environment, prompt: "\n" + warning) {
+                    return .approved(by: actor, via: "prompt")
+                }
+                return .unavailable(reason: "\(step.id) was not approved at the prompt")
+            } catch {
+                return .unavailable(reason: "no approval for \(step.id): \(error)")
+            }
+        }
+    }
+
+    private func report(_ outcome: RotationSession.Outcome, printer: RunPrinter) -> ExitCode {
+        let status = (try? JournalReader.read(path: outcome.journal)).flatMap { contents in
+            (try? RotationSession.replay(contents)).map { RotationStatus(contents: contents, machine: $0) }
+        }
+        return printer.finish(outcome, status: status)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import RekeyCore
+
+/// The `rekey` command-line tool: parses arguments, runs the command, and returns the exit code.
+/// Nothing escapes: every error is mapped to a message and one of the documented exit codes.
+public enum RekeyCLI {
+    /// Runs `rekey` with `arguments` (without the program name).
+    ///
+    /// - Parameters:
+    ///   - arguments: The command line after `rekey`.
+    ///   - terminal: Where output goes and answers come from.
+    /// - Returns: The exit code.
+    public static func main(_ arguments: [String], terminal: Terminal = .standard()) async -> ExitCode {
+        defer { terminal.flush() }
+        let parsed: ParsedArguments
+        switch RekeyCommands.parser.resolve(arguments, terminal: terminal) {
+        case .exit(let code): return code
+        case .run(let arguments): parsed = arguments
+        }
+        let context = CommandContext(terminal: terminal, arguments: parsed)
+        do {
+            switch parsed.command {
+            case "plan": return try await PlanCommand(context).run()
+            case "run": return try await RunCommand(context).run()
+            case "resume": return try await RunCommand(context).resume()
+            case "status": return try StatusCommand(context).run()
+            case "explain": return try StatusCommand(context).explain()
+            case "gate": return try await GateCommand(context).run()
+            case "approve": return try await ApproveCommand(context).run()
+            case "abort": return try await AbortCommand(context).run()
+            case "log": return try LogCommand(context).run()
+            case "sandbox init": return try await SandboxCommands(context).initialize()
+            case "sandbox show": return try await SandboxCommands(context).show()
+            case "sandbox redeploy": return try await SandboxCommands(context).redeploy()
+            case "sandbox serve": return try await SandboxCommands(context).serve()
+            case "demo": return try await DemoCommand(context).run()
+            default:
+                terminal.err.line("Error: '\(parsed.command)' is not implemented")
+                return .usage
+            }
+        } catch let error as UsageError {
+            return HelpRenderer(root: RekeyCommands.root, width: HelpRenderer.width(for: terminal)).report(error, to: terminal)
+        } catch {
+            return ErrorReport.report(error, on: terminal)
+        }
+    }
+}
+
+/// What every command gets: the terminal, its parsed arguments and the environment.
+struct CommandContext: Sendable {
+    let terminal: Terminal
+    let arguments: ParsedArguments
+
+    var environment: [String: String] { terminal.environment }
+
+    /// The session over the real backends, reporting to `observer`.
+    func session(observer: any RunObserver) throws -> RotationSession {
+        RotationSession(
+            provider: BackendFactory(),
+            environment: environment,
+            toolVersion: RekeyCommands.version,
+            observer: observer,
+            faults: try FaultInjector.fromEnvironment(environment)
+        )
+    }
+
+    /// Whether prompts may be shown (a TTY on stdin, and neither --non-interactive nor --json).
+    var interactive: Bool {
+        let disabled = arguments.spec.flags.contains { $0.name == "non-interactive" } && arguments.flag("non-interactive")
+        let json = arguments.spec.flags.contains { $0.name == "json" } && arguments.flag("json")
+        return terminal.input.isTTY && !disabled && !json
+    }
+
+    /// Whether `--json` was given (for commands that have it).
+    var json: Bool {
+        arguments.spec.flags.contains { $0.name == "json" } && arguments.flag("json")
+    }
+
+    /// A step id from an option or argument, checked against the known steps.
+    func step(_ value: String) throws(UsageError) -> StepID {
+        let known = ProcedureCatalog.allSteps
+        guard known.contains(StepID(value)) else {
+            let hint = Spelling.suggestion(for: value, among: known.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
+            throw UsageError.invalid(
+                "'\(value)' is not a step\(hint) (steps: \(known.map(\.rawValue).joined(separator: ", ")))",
+                command: arguments.commandPath
+            )
+        }
+        return StepID(value)
+    }
+}

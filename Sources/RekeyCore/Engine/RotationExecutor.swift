@@ -1,0 +1,417 @@
+/// Performs the actions of a ``RotationStateMachine``: runs items against the platform and targets,
+/// appends the records, and feeds them back to the machine.
+///
+/// Every side effect is bracketed by records: `intent` (durable before the effect starts) and `done`
+/// (after verification). Items of one step run concurrently up to the run's limit, each journaled on
+/// its own, so a crash in the middle of a fan-out resumes only the items not yet done.
+public struct RotationExecutor: Sendable {
+    /// The platform backend.
+    public var platform: any Platform
+    /// The playbook the plan was made from.
+    public var playbook: Playbook
+    /// Each app's target, by app name.
+    public var targets: [String: any SecretTarget]
+    /// Each app's verifier, by app name.
+    public var verifiers: [String: any RolloutVerifier]
+    /// Progress output.
+    public var observer: any RunObserver
+    /// Approvals.
+    public var approvals: ApprovalSource
+    /// Time.
+    public var clock: EngineClock
+    /// Backoff for transient platform errors.
+    public var retry: RetryPolicy
+    /// Fault injection (testing aid).
+    public var faults: FaultInjector
+
+    public init(
+        platform: any Platform,
+        playbook: Playbook,
+        targets: [String: any SecretTarget],
+        verifiers: [String: any RolloutVerifier],
+        observer: any RunObserver = SilentObserver(),
+        approvals: ApprovalSource = ApprovalSource(),
+        clock: EngineClock = .system,
+        retry: RetryPolicy = RetryPolicy(),
+        faults: FaultInjector = .none
+    ) {
+        self.platform = platform
+        self.playbook = playbook
+        self.targets = targets
+        self.verifiers = verifiers
+        self.observer = observer
+        self.approvals = approvals
+        self.clock = clock
+        self.retry = retry
+        self.faults = faults
+    }
+
+    /// Runs until the rotation finishes, reaches `limits.until`, pauses, fails, or is aborted.
+    ///
+    /// - Parameters:
+    ///   - journal: The journal writer (its records were already applied to `machine`).
+    ///   - machine: The state machine, replayed from the journal.
+    ///   - limits: `--until` and concurrency.
+    /// - Throws: Journal errors (the run stopped before any side effect it could not record) and
+    ///   ``SimulatedCrash`` from test fault injectors.
+    public func run(
+        journal: JournalWriter,
+        machine: inout RotationStateMachine,
+        limits: RotationStateMachine.RunLimits
+    ) async throws -> RunResult {
+        machine.beginRun()
+        let secrets = SecretResolver(platform: platform) { [retry, clock, observer] what, operation in
+            try await Self.retrying(what, retry: retry, clock: clock, observer: observer, operation)
+        }
+        var outcomes = Self.outcomes(of: machine)
+        var stepStartTimes: [StepID: Timestamp] = [:]
+
+        return try await withThrowingTaskGroup(of: ItemReturn.self) { group in
+            while true {
+                let actions = machine.nextActions(limits: limits)
+                if actions.isEmpty {
+                    guard let returned = try await group.next() else {
+                        preconditionFailure("state machine waits for items but none is in flight")
+                    }
+                    try apply(returned, to: &machine, outcomes: &outcomes)
+                    continue
+                }
+                for action in actions {
+                    switch action {
+                    case .startStep(let step):
+                        guard let planned = machine.plan.step(step) else { preconditionFailure("unplanned step \(step)") }
+                        if machine.isGate(step), approvals.preApproved.contains(step), machine.approval(of: step) == nil {
+                            let record = try await journal.append(
+                                approvalEntry(step, by: approvals.actor, via: "flag", plan: machine.plan)
+                            )
+                            try machine.applyChecked(record)
+                            observer.handle(.approved(step, by: approvals.actor, via: "flag"))
+                        }
+                        let record = try await journal.append(JournalEntry(type: .stepStarted, step: step))
+                        try machine.applyChecked(record)
+                        stepStartTimes[step] = record.at
+                        observer.handle(.stepStarted(planned))
+
+                    case .runItem(let ref, let attempt):
+                        let context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        group.addTask { await runItem(ref, attempt: attempt, context: context, journal: journal) }
+
+                    case .undoItem(let ref):
+                        let context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        group.addTask { await undoItem(ref, context: context, journal: journal) }
+
+                    case .completeStep(let step):
+                        let started = stepStartTimes[step] ?? machine.started(step) ?? clock.now()
+                        let duration = Int(started.milliseconds(to: clock.now()))
+                        let record = try await journal.append(
+                            JournalEntry(type: .stepDone, step: step, data: RecordData(durationMs: duration))
+                        )
+                        try machine.applyChecked(record)
+                        observer.handle(.stepDone(step, durationMs: duration))
+
+                    case .requestApproval(let step):
+                        guard let planned = machine.plan.step(step) else { preconditionFailure("unplanned step \(step)") }
+                        switch await approvals.decide(planned, plan: machine.plan) {
+                        case .approved(let by, let via):
+                            let record = try await journal.append(approvalEntry(step, by: by, via: via, plan: machine.plan))
+                            try machine.applyChecked(record)
+                            observer.handle(.approved(step, by: by, via: via))
+                        case .unavailable(let reason):
+                            let record = try await journal.append(
+                                JournalEntry(type: .paused, step: step, data: RecordData(message: reason))
+                            )
+                            try machine.applyChecked(record)
+                            return .paused(step, reason: reason)
+                        }
+
+                    case .reachedUntil(let step):
+                        return .reachedUntil(step)
+
+                    case .finish:
+                        let record = try await journal.append(JournalEntry(type: .finished))
+                        try machine.applyChecked(record)
+                        return .finished
+
+                    case .finishAbort:
+                        let record = try await journal.append(JournalEntry(type: .aborted))
+                        try machine.applyChecked(record)
+                        return .aborted
+
+                    case .halt(let reason):
+                        switch reason {
+                        case .failed(let ref, let error):
+                            return .failed(ref, error: error, platformUnavailable: error.hasPrefix("platform unavailable"))
+                        case .paused(let step, let why):
+                            return .paused(step, reason: why)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Items
+
+    /// What an item task hands back to the loop.
+    struct ItemReturn: Sendable {
+        var ref: ItemRef
+        var records: [JournalRecord]
+        var journalError: (any Error)?
+    }
+
+    private func runItem(
+        _ ref: ItemRef,
+        attempt: Int,
+        context: StepContext,
+        journal: JournalWriter
+    ) async -> ItemReturn {
+        var records: [JournalRecord] = []
+        guard let behavior = StepCatalog.behavior(for: ref.step) else {
+            preconditionFailure("no behaviour for planned step \(ref.step)")
+        }
+        let started = clock.now()
+        do {
+            if let found = try await behavior.observe(ref.item, in: context) {
+                records.append(try await journal.append(done(ref, found, adopted: true, since: started)))
+                observer.handle(
+                    .itemDone(
+                        ref,
+                        summary: behavior.summary(ref.item, outcome: found, in: context),
+                        adopted: true,
+                        durationMs: Int(started.milliseconds(to: clock.now()))
+                    )
+                )
+                return ItemReturn(ref: ref, records: records)
+            }
+            if behavior.hasSideEffects {
+                let intent = behavior.intent(ref.item, in: context)
+                records.append(
+                    try await journal.append(
+                        JournalEntry(
+                            type: .intent,
+                            step: ref.step,
+                            item: ref.item,
+                            data: RecordData(action: intent.action, idempotencyKey: intent.idempotencyKey, attempt: attempt)
+                        )
+                    )
+                )
+                observer.handle(.itemStarted(ref, action: intent.action, attempt: attempt))
+                try faults.reach(.beforeEffect(step: ref.step, item: ref.item))
+            }
+            let outcome = try await behavior.act(ref.item, in: context)
+            if behavior.hasSideEffects {
+                try faults.reach(.afterEffect(step: ref.step, item: ref.item))
+            }
+            try await behavior.verify(ref.item, outcome: outcome, in: context)
+            records.append(try await journal.append(done(ref, outcome, adopted: false, since: started)))
+            observer.handle(
+                .itemDone(
+                    ref,
+                    summary: behavior.summary(ref.item, outcome: outcome, in: context),
+                    adopted: false,
+                    durationMs: Int(started.milliseconds(to: clock.now()))
+                )
+            )
+        } catch let crash as SimulatedCrash {
+            return ItemReturn(ref: ref, records: records, journalError: crash)
+        } catch let error as JournalError {
+            return ItemReturn(ref: ref, records: records, journalError: error)
+        } catch {
+            let (message, retryable, pause) = Self.classify(error)
+            do {
+                if pause {
+                    records.append(
+                        try await journal.append(
+                            JournalEntry(type: .paused, step: ref.step, item: ref.item, data: RecordData(message: message))
+                        )
+                    )
+                    observer.handle(.waiting(ref, message: message))
+                } else {
+                    records.append(
+                        try await journal.append(
+                            JournalEntry(
+                                type: .failed,
+                                step: ref.step,
+                                item: ref.item,
+                                data: RecordData(error: message, retryable: retryable)
+                            )
+                        )
+                    )
+                    observer.handle(.itemFailed(ref, error: message, retryable: retryable))
+                }
+            } catch {
+                return ItemReturn(ref: ref, records: records, journalError: error)
+            }
+        }
+        return ItemReturn(ref: ref, records: records)
+    }
+
+    private func undoItem(_ ref: ItemRef, context: StepContext, journal: JournalWriter) async -> ItemReturn {
+        var records: [JournalRecord] = []
+        guard let behavior = StepCatalog.behavior(for: ref.step) else {
+            preconditionFailure("no behaviour for planned step \(ref.step)")
+        }
+        do {
+            records.append(
+                try await journal.append(
+                    JournalEntry(
+                        type: .undoIntent,
+                        step: ref.step,
+                        item: ref.item,
+                        data: RecordData(action: "undo \(ref)", idempotencyKey: "\(context.plan.rotationID)/undo/\(ref)")
+                    )
+                )
+            )
+            try faults.reach(.beforeEffect(step: ref.step, item: "undo-" + ref.item))
+            let outcome = try await behavior.undo(ref.item, in: context)
+            try faults.reach(.afterEffect(step: ref.step, item: "undo-" + ref.item))
+            records.append(
+                try await journal.append(
+                    JournalEntry(
+                        type: .undone,
+                        step: ref.step,
+                        item: ref.item,
+                        data: RecordData(outcome: outcome ?? ItemOutcome(detail: "nothing to undo"))
+                    )
+                )
+            )
+            observer.handle(.undone(ref, summary: outcome?.detail ?? "nothing to undo"))
+        } catch let crash as SimulatedCrash {
+            return ItemReturn(ref: ref, records: records, journalError: crash)
+        } catch let error as JournalError {
+            return ItemReturn(ref: ref, records: records, journalError: error)
+        } catch {
+            let (message, retryable, _) = Self.classify(error)
+            do {
+                records.append(
+                    try await journal.append(
+                        JournalEntry(
+                            type: .failed,
+                            step: ref.step,
+                            item: ref.item,
+                            data: RecordData(error: message, retryable: retryable)
+                        )
+                    )
+                )
+                observer.handle(.itemFailed(ref, error: message, retryable: retryable))
+            } catch {
+                return ItemReturn(ref: ref, records: records, journalError: error)
+            }
+        }
+        return ItemReturn(ref: ref, records: records)
+    }
+
+    // MARK: - Helpers
+
+    private func apply(
+        _ returned: ItemReturn,
+        to machine: inout RotationStateMachine,
+        outcomes: inout [ItemRef: ItemOutcome]
+    ) throws {
+        for record in returned.records {
+            try machine.applyChecked(record)
+            if record.type == .done, let step = record.step, let item = record.item, let outcome = record.data.outcome {
+                outcomes[ItemRef(step: step, item: item)] = outcome
+            }
+        }
+        machine.itemReturned(returned.ref)
+        if let error = returned.journalError { throw error }
+    }
+
+    private func makeContext(
+        _ ref: ItemRef,
+        plan: RotationPlan,
+        secrets: SecretResolver,
+        outcomes: [ItemRef: ItemOutcome]
+    ) -> StepContext {
+        StepContext(
+            plan: plan,
+            playbook: playbook,
+            platform: platform,
+            targets: targets,
+            verifiers: verifiers,
+            secrets: secrets,
+            outcomes: outcomes,
+            clock: clock,
+            observer: observer,
+            retry: retry,
+            item: ref
+        )
+    }
+
+    private func done(_ ref: ItemRef, _ outcome: ItemOutcome, adopted: Bool, since: Timestamp) -> JournalEntry {
+        JournalEntry(
+            type: .done,
+            step: ref.step,
+            item: ref.item,
+            data: RecordData(
+                outcome: outcome,
+                adopted: adopted ? true : nil,
+                durationMs: Int(since.milliseconds(to: clock.now()))
+            )
+        )
+    }
+
+    private func approvalEntry(_ step: StepID, by: String, via: String, plan: RotationPlan) -> JournalEntry {
+        JournalEntry(type: .approval, step: step, data: RecordData(by: by, via: via, planHash: plan.hash))
+    }
+
+    static func outcomes(of machine: RotationStateMachine) -> [ItemRef: ItemOutcome] {
+        var outcomes: [ItemRef: ItemOutcome] = [:]
+        for step in machine.plan.steps {
+            for item in step.items {
+                let ref = ItemRef(step: step.id, item: item.id)
+                if let outcome = machine.outcome(ref) { outcomes[ref] = outcome }
+            }
+        }
+        return outcomes
+    }
+
+    /// (message, retryable, pause) for an error thrown by a step.
+    static func classify(_ error: any Error) -> (String, Bool, Bool) {
+        switch error {
+        case let error as StepError:
+            if case .pause(let message) = error { return (message, true, true) }
+            if case .platform(let platformError) = error { return (platformError.description, platformError.isRetryable, false) }
+            return (error.description, error.isRetryable, false)
+        case let error as PlatformError:
+            return (error.description, error.isRetryable, false)
+        default:
+            return ("\(error)", false, false)
+        }
+    }
+
+    static func retrying<T: Sendable>(
+        _ what: String,
+        retry: RetryPolicy,
+        clock: EngineClock,
+        observer: any RunObserver,
+        _ operation: @Sendable () async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await operation()
+            } catch let error as PlatformError where error.isRetryable {
+                guard attempt < retry.maxAttempts else {
+                    throw PlatformError.unavailable("\(what): gave up after \(attempt) attempts: \(error)")
+                }
+                let delay = retry.delay(forRetry: attempt, retryAfter: error.retryAfter)
+                observer.handle(.retrying(nil, error: error.description, delaySeconds: delay, attempt: attempt))
+                try await clock.sleep(delay)
+                attempt += 1
+            }
+        }
+    }
+}
+
+extension RotationStateMachine {
+    /// Applies a record this process just wrote; a transition error here is a bug in rekey.
+    mutating func applyChecked(_ record: JournalRecord) throws {
+        do {
+            try apply(record)
+        } catch {
+            preconditionFailure("rekey wrote a record its own state machine rejects: \(error)")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// Why an item could not complete. Descriptions name the app or key and what to do; never a secret.
+public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The world does not match the intent after the action.
+    case verificationFailed(String)
+    /// A hazard that must stop the rotation (an empty fallback, a dev-mode app).
+    case hazard(String)
+    /// Something the step needs is missing (no new key recorded, a target not configured).
+    case precondition(String)
+    /// The item waits for something outside rekey; the run pauses (exit 3) and resume continues.
+    case pause(String)
+    /// A platform error (classified for retries and exit codes).
+    case platform(PlatformError)
+    /// A target could not be read or written.
+    case target(String)
+
+    public var description: String {
+        switch self {
+        case .verificationFailed(let message): "verification failed: \(message)"
+        case .hazard(let message): "hazard: \(message)"
+        case .precondition(let message): message
+        case .pause(let message): message
+        case .platform(let error): error.description
+        case .target(let message): message
+        }
+    }
+
+    /// Whether resuming without changes may succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .platform(let error): error.isRetryable
+        case .pause: true
+        default: false
+        }
+    }
+}

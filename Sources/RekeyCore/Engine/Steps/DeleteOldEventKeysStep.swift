@@ -1,0 +1,49 @@
+/// Step 8: delete the event keys that were replaced.
+public struct DeleteOldEventKeysStep: StepBehavior {
+    public init() {}
+    public var id: StepID { .deleteOldEventKeys }
+
+    public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
+        let keys = try await context.secrets.keys(.event, refresh: true)
+        guard !keys.contains(where: { $0.id == item }) else { return nil }
+        let old = context.plan.baseline.eventKeys.first { $0.id == item }
+        return ItemOutcome(keyID: item, fingerprint: old?.fingerprint, name: old?.name, detail: "deleted")
+    }
+
+    public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
+        let name = context.plan.baseline.eventKeys.first { $0.id == item }?.name
+        return ("delete old event key \(name.map { "'\($0)' " } ?? "")(\(item))", "\(context.plan.rotationID)/\(id)/\(item)")
+    }
+
+    public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
+        let platform = context.platform
+        let name = context.plan.baseline.eventKeys.first { $0.id == item }?.name
+        guard platform.capabilities.contains(.deleteEventKey) else {
+            return try await context.guide(.deleteEventKey(id: item, name: name)) { try await observe(item, in: context) }
+        }
+        try await context.write(
+            "delete event key \(item)",
+            reconcile: { try await observe(item, in: context) == nil ? nil : () },
+            perform: {
+                do {
+                    try await platform.deleteKey(.event, id: item)
+                } catch PlatformError.notFound {
+                    return
+                }
+            }
+        )
+        await context.secrets.invalidate(.event)
+        let old = context.plan.baseline.eventKeys.first { $0.id == item }
+        return ItemOutcome(keyID: item, fingerprint: old?.fingerprint, name: name, detail: "deleted")
+    }
+
+    public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
+        guard try await observe(item, in: context) != nil else {
+            throw StepError.verificationFailed("event key \(item) is still listed after deletion")
+        }
+    }
+
+    public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {
+        "deleted '\(outcome.name ?? item)' (\(item), fingerprint \(outcome.fingerprint?.hex ?? "?"))"
+    }
+}

@@ -1,0 +1,101 @@
+/// Step 2: each app gets `INNGEST_SIGNING_KEY=new` and `INNGEST_SIGNING_KEY_FALLBACK=old`, in one
+/// atomic write per app.
+public struct StageSigningKeysStep: StepBehavior {
+    public init() {}
+    public var id: StepID { .stageSigningKeys }
+
+    public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
+        let (newFingerprint, oldFingerprint) = try fingerprints(context)
+        let state = try await readTarget(item, context)
+        let primary = InngestVariables.snapshot(of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
+        let fallback = InngestVariables.snapshot(
+            of: state[InngestVariables.signingKeyFallback],
+            name: InngestVariables.signingKeyFallback
+        )
+        guard primary == .present(newFingerprint), fallback == .present(oldFingerprint) else { return nil }
+        return outcome(newFingerprint, oldFingerprint)
+    }
+
+    public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
+        let summary = (try? context.target(item).summary) ?? item
+        return (
+            "set INNGEST_SIGNING_KEY (new) and INNGEST_SIGNING_KEY_FALLBACK (old) in \(summary)",
+            "\(context.plan.rotationID)/\(id)/\(item)"
+        )
+    }
+
+    public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
+        let new = try context.newSigningKey()
+        let old = try context.oldSigningKey()
+        let newSecret = try await context.secret(.signing, id: new.id, fingerprint: new.fingerprint)
+        let oldSecret = try await context.secret(.signing, id: old.id, fingerprint: old.fingerprint)
+        for secret in [newSecret, oldSecret] where !InngestSigningKey.isValid(secret.exposeValue()) {
+            throw StepError.hazard("a signing key is not of the form signkey-<env>-<64 hex>; refusing to write it")
+        }
+        try await applyTarget(
+            item,
+            [
+                .set(name: InngestVariables.signingKey, value: newSecret),
+                .set(name: InngestVariables.signingKeyFallback, value: oldSecret),
+            ],
+            context
+        )
+        let (newFingerprint, oldFingerprint) = try fingerprints(context)
+        return outcome(newFingerprint, oldFingerprint)
+    }
+
+    public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
+        let state = try await readTarget(item, context)
+        guard state.values.allSatisfy({ $0 != .unreadable }) else { return }
+        guard try await observe(item, in: context) != nil else {
+            throw StepError.verificationFailed("\(try context.target(item).summary) does not hold the staged signing keys")
+        }
+    }
+
+    public func undo(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
+        try await TargetRestorer(context: context).restore(
+            app: item,
+            variables: [InngestVariables.signingKey, InngestVariables.signingKeyFallback]
+        )
+    }
+
+    public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {
+        let (new, old) = ((try? fingerprints(context))?.0.hex ?? "?", (try? fingerprints(context))?.1.hex ?? "?")
+        return "\(item): INNGEST_SIGNING_KEY=\(new), INNGEST_SIGNING_KEY_FALLBACK=\(old)"
+    }
+
+    private func fingerprints(_ context: StepContext) throws(StepError) -> (Fingerprint, Fingerprint) {
+        guard let new = try context.newSigningKey().fingerprint, let old = try context.oldSigningKey().fingerprint else {
+            throw .precondition("the signing keys' fingerprints are not recorded")
+        }
+        return (new, old)
+    }
+
+    private func outcome(_ new: Fingerprint, _ old: Fingerprint) -> ItemOutcome {
+        ItemOutcome(variables: [InngestVariables.signingKey: new, InngestVariables.signingKeyFallback: old])
+    }
+}
+
+/// Reads and writes an app's target, turning target errors into step errors.
+func readTarget(_ app: String, _ context: StepContext) async throws -> [String: VariableState] {
+    let target = try context.target(app)
+    do {
+        return try await target.read(InngestVariables.all)
+    } catch {
+        throw StepError.target("\(target.summary): \(error)")
+    }
+}
+
+func applyTarget(_ app: String, _ changes: [VariableChange], _ context: StepContext) async throws {
+    let target = try context.target(app)
+    for change in changes {
+        if case .set(let name, let value) = change, value.isEmpty {
+            throw StepError.hazard("refusing to write an empty value for \(name) in \(target.summary)")
+        }
+    }
+    do {
+        try await target.apply(changes)
+    } catch {
+        throw StepError.target("\(target.summary): \(error)")
+    }
+}

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A named instant at which a test can make the process die (a testing aid).
+///
+/// Set `REKEY_FAULT_POINT` to one of the forms below and rekey kills itself with SIGKILL when it
+/// reaches that point, exactly as a power cut or `kill -9` would:
+/// - `before-record:N` / `after-record:N`: before journal record N is written, or right after it is
+///   durable;
+/// - `before-effect:STEP/ITEM` / `after-effect:STEP/ITEM`: right before or right after the side effect
+///   of ITEM in STEP (e.g. `after-effect:create-event-keys/ek_1a2b`), while its outcome is not yet
+///   journaled.
+public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
+    case beforeRecord(Int)
+    case afterRecord(Int)
+    case beforeEffect(step: StepID, item: String)
+    case afterEffect(step: StepID, item: String)
+
+    /// Parses the `REKEY_FAULT_POINT` syntax.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        switch parts[0] {
+        case "before-record", "after-record":
+            guard let n = Int(parts[1]), n >= 0 else { return nil }
+            self = parts[0] == "before-record" ? .beforeRecord(n) : .afterRecord(n)
+        case "before-effect", "after-effect":
+            let target = parts[1].split(separator: "/", maxSplits: 1).map(String.init)
+            guard target.count == 2 else { return nil }
+            let step = StepID(target[0])
+            self =
+                parts[0] == "before-effect"
+                ? .beforeEffect(step: step, item: target[1]) : .afterEffect(step: step, item: target[1])
+        default:
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .beforeRecord(let n): "before-record:\(n)"
+        case .afterRecord(let n): "after-record:\(n)"
+        case .beforeEffect(let step, let item): "before-effect:\(step)/\(item)"
+        case .afterEffect(let step, let item): "after-effect:\(step)/\(item)"
+        }
+    }
+}
+
+/// Decides what happens at each fault point: nothing (production), die (`REKEY_FAULT_POINT`), or a
+/// test's own action (throwing ``SimulatedCrash`` to abandon a run in-process).
+public struct FaultInjector: Sendable {
+    private let handler: @Sendable (FaultPoint) throws -> Void
+
+    /// An injector that calls `handler` at every fault point.
+    public init(_ handler: @escaping @Sendable (FaultPoint) throws -> Void) {
+        self.handler = handler
+    }
+
+    /// No faults.
+    public static let none = FaultInjector { _ in }
+
+    /// Kills the process with SIGKILL at `point`.
+    public static func kill(at point: FaultPoint) -> FaultInjector {
+        FaultInjector { reached in
+            if reached == point {
+                Glibc.kill(getpid(), SIGKILL)
+            }
+        }
+    }
+
+    /// Reads `REKEY_FAULT_POINT` from `environment`; no variable means no faults.
+    /// - Throws: A description of the accepted syntax when the variable is malformed.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> FaultInjector {
+        guard let text = environment["REKEY_FAULT_POINT"], !text.isEmpty else { return .none }
+        guard let point = FaultPoint(parsing: text) else {
+            throw FaultPointSyntaxError(text: text)
+        }
+        return .kill(at: point)
+    }
+
+    /// Called by the journal and the executor at each point.
+    public func reach(_ point: FaultPoint) throws {
+        try handler(point)
+    }
+}
+
+/// `REKEY_FAULT_POINT` is malformed.
+public struct FaultPointSyntaxError: Error, CustomStringConvertible {
+    public var text: String
+    public var description: String {
+        "REKEY_FAULT_POINT='\(text)' is not a fault point; use before-record:N, after-record:N, "
+            + "before-effect:STEP/ITEM or after-effect:STEP/ITEM"
+    }
+}
+
+/// Thrown by test fault handlers to abandon a run in-process as if the process had died.
+public struct SimulatedCrash: Error, Sendable, Equatable {
+    public var point: FaultPoint
+    public init(point: FaultPoint) { self.point = point }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// One line of the journal.
+///
+/// Every record carries the format version, its position, its time, what happened, where, and the
+/// SHA-256 of the previous line, so that truncation, reordering and edits are detected. No record
+/// ever holds key material: only key ids, names, filters and ``Fingerprint``s.
+public struct JournalRecord: Sendable, Equatable, Codable {
+    /// The journal format version this type writes and reads.
+    public static let formatVersion = 1
+
+    /// Format version (`v`).
+    public var version: Int
+    /// Position in the journal, from 0 (the plan).
+    public var seq: Int
+    /// When the record was written (UTC, millisecond precision).
+    public var at: Timestamp
+    /// What happened.
+    public var type: RecordType
+    /// The step concerned, if any.
+    public var step: StepID?
+    /// The item within the step (an app name, an event key id), if any.
+    public var item: String?
+    /// Details.
+    public var data: RecordData
+    /// SHA-256 (hex) of the previous line's bytes; `nil` for the first record.
+    public var prev: String?
+
+    public init(
+        seq: Int,
+        at: Timestamp,
+        type: RecordType,
+        step: StepID? = nil,
+        item: String? = nil,
+        data: RecordData = RecordData(),
+        prev: String?
+    ) {
+        self.version = Self.formatVersion
+        self.seq = seq
+        self.at = at
+        self.type = type
+        self.step = step
+        self.item = item
+        self.data = data
+        self.prev = prev
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case seq, at, type, step, item, data, prev
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        seq = try container.decode(Int.self, forKey: .seq)
+        at = try container.decode(Timestamp.self, forKey: .at)
+        type = try container.decode(RecordType.self, forKey: .type)
+        step = try container.decodeIfPresent(StepID.self, forKey: .step)
+        item = try container.decodeIfPresent(String.self, forKey: .item)
+        data = try container.decodeIfPresent(RecordData.self, forKey: .data) ?? RecordData()
+        prev = try container.decodeIfPresent(String.self, forKey: .prev)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(at, forKey: .at)
+        try container.encode(type, forKey: .type)
+        try container.encodeIfPresent(step, forKey: .step)
+        try container.encodeIfPresent(item, forKey: .item)
+        try container.encode(data, forKey: .data)
+        // `prev` is always written (null for the first record) so every line has the same shape.
+        try container.encode(prev, forKey: .prev)
+    }
+}
+
+/// What a record says happened.
+public enum RecordType: String, Sendable, Codable, CaseIterable {
+    /// The frozen plan (always and only record 0).
+    case plan
+    /// A step began.
+    case stepStarted = "step-started"
+    /// A side effect is about to happen (written and fsynced before it starts).
+    case intent
+    /// An item's outcome, after its side effect (or after observing it had already happened).
+    case done
+    /// An item failed; the run stopped; `resume` starts the item again at observe.
+    case failed
+    /// A step's items are all done.
+    case stepDone = "step-done"
+    /// A human (or CI, by flag) approved a step.
+    case approval
+    /// The run paused (a gate, an approval, a guided action) and exited 3.
+    case paused
+    /// `abort` began rolling back.
+    case abortRequested = "abort-requested"
+    /// A rollback action is about to happen.
+    case undoIntent = "undo-intent"
+    /// A rollback action completed.
+    case undone
+    /// Rollback finished: the platform and targets are back to their state before the run.
+    case aborted
+    /// Every step is done.
+    case finished
+    /// Something worth keeping in the history (a dropped torn line, a hazard); no state change.
+    case note
+}
+
+/// The details of a record. Fields are optional and only those relevant to the record type are set.
+public struct RecordData: Sendable, Equatable, Codable {
+    /// The frozen plan (type `plan`).
+    public var plan: RotationPlan?
+    /// The outcome of an item (`done`, `undone`).
+    public var outcome: ItemOutcome?
+    /// A human-readable summary of the action (`intent`, `undo-intent`).
+    public var action: String?
+    /// The idempotency key of the action (`intent`): how a resumed run recognises its own work.
+    public var idempotencyKey: String?
+    /// Attempt number of the item, from 1 (`intent`).
+    public var attempt: Int?
+    /// Whether the outcome was found already in place rather than produced now (`done`).
+    public var adopted: Bool?
+    /// Error text (`failed`, `paused`), never a secret.
+    public var error: String?
+    /// Whether the failure may succeed on resume without changing anything (`failed`).
+    public var retryable: Bool?
+    /// Who approved (`approval`), or who asked (`abort-requested`).
+    public var by: String?
+    /// How the approval was given: `flag`, `prompt`, `approve-command` (`approval`).
+    public var via: String?
+    /// The plan hash an approval is bound to (`approval`).
+    public var planHash: String?
+    /// Free text (`note`, `paused`).
+    public var message: String?
+    /// Duration of the step or item in milliseconds (`done`, `step-done`).
+    public var durationMs: Int?
+
+    public init(
+        plan: RotationPlan? = nil,
+        outcome: ItemOutcome? = nil,
+        action: String? = nil,
+        idempotencyKey: String? = nil,
+        attempt: Int? = nil,
+        adopted: Bool? = nil,
+        error: String? = nil,
+        retryable: Bool? = nil,
+        by: String? = nil,
+        via: String? = nil,
+        planHash: String? = nil,
+        message: String? = nil,
+        durationMs: Int? = nil
+    ) {
+        self.plan = plan
+        self.outcome = outcome
+        self.action = action
+        self.idempotencyKey = idempotencyKey
+        self.attempt = attempt
+        self.adopted = adopted
+        self.error = error
+        self.retryable = retryable
+        self.by = by
+        self.via = via
+        self.planHash = planHash
+        self.message = message
+        self.durationMs = durationMs
+    }
+}
+
+/// What an item produced or found: identifiers and fingerprints only.
+public struct ItemOutcome: Sendable, Equatable, Codable {
+    /// A key's platform id (the key created, promoted, deleted).
+    public var keyID: String?
+    /// Its fingerprint.
+    public var fingerprint: Fingerprint?
+    /// Its name.
+    public var name: String?
+    /// Its filters (event keys).
+    public var filter: KeyFilter?
+    /// Variables written to a target: name → fingerprint, or `null` for removed.
+    public var variables: [String: Fingerprint?]?
+    /// Verification result: what the app reported (fingerprints).
+    public var observed: [String: String]?
+    /// A message from the platform (sync id, status).
+    public var detail: String?
+
+    public init(
+        keyID: String? = nil,
+        fingerprint: Fingerprint? = nil,
+        name: String? = nil,
+        filter: KeyFilter? = nil,
+        variables: [String: Fingerprint?]? = nil,
+        observed: [String: String]? = nil,
+        detail: String? = nil
+    ) {
+        self.keyID = keyID
+        self.fingerprint = fingerprint
+        self.name = name
+        self.filter = filter
+        self.variables = variables
+        self.observed = observed
+        self.detail = detail
+    }
+}

@@ -1,0 +1,25 @@
+/// Why a rotation can't be planned. Descriptions say what was found and what to do.
+public enum PlanningError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The platform already has an inactive signing key: an earlier rotation is unfinished.
+    case inactiveSigningKeyExists(id: String, fingerprint: String)
+    /// The environment has no active signing key.
+    case noActiveSigningKey
+    /// The platform can't list what the plan needs.
+    case cannotList(String)
+    /// An app's target could not be read.
+    case targetUnreadable(app: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .inactiveSigningKeyExists(let id, let fingerprint):
+            "the environment already has an inactive signing key (\(id), fingerprint \(fingerprint)): an earlier "
+                + "rotation is unfinished; finish it with 'rekey resume JOURNAL', or delete that key, then plan again"
+        case .noActiveSigningKey:
+            "the environment has no active signing key; there is nothing to rotate"
+        case .cannotList(let what):
+            "can't plan: the platform can't list \(what)"
+        case .targetUnreadable(let app, let reason):
+            "can't read the configuration of app '\(app)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import RekeyCrypto
+
+/// Builds a ``RotationPlan`` from a playbook and the platform's live state. Read-only: it lists keys
+/// and reads targets, and changes nothing.
+public struct RotationPlanner: Sendable {
+    public var playbook: Playbook
+    public var platform: any Platform
+    public var targets: [String: any SecretTarget]
+    public var toolVersion: String
+    public var clock: EngineClock
+
+    public init(
+        playbook: Playbook,
+        platform: any Platform,
+        targets: [String: any SecretTarget],
+        toolVersion: String,
+        clock: EngineClock = .system
+    ) {
+        self.playbook = playbook
+        self.platform = platform
+        self.targets = targets
+        self.toolVersion = toolVersion
+        self.clock = clock
+    }
+
+    /// Reads the live state and makes the plan.
+    ///
+    /// - Parameter rotationID: The id to use (generated when `nil`).
+    /// - Throws: ``PlanningError`` when the rotation can't start safely; platform errors.
+    public func makePlan(rotationID: String? = nil) async throws -> RotationPlan {
+        let now = clock.now()
+        let id = rotationID ?? "rot-\(now.dateString.replacingOccurrences(of: "-", with: ""))-\(SecureRandom.hex(3))"
+        let steps = Set(playbook.steps)
+        let needsEventKeys = steps.contains(.createEventKeys) || steps.contains(.stageEventKeys)
+            || steps.contains(.deleteOldEventKeys)
+
+        let signingKeys = try await platform.listKeys(.signing)
+        let eventKeys = needsEventKeys ? try await platform.listKeys(.event) : []
+        var warnings: [String] = []
+
+        guard let active = signingKeys.first(where: { $0.isActive == true }) else {
+            throw PlanningError.noActiveSigningKey
+        }
+        if let inactive = signingKeys.first(where: { $0.isActive != true }), steps.contains(.createSigningKey) {
+            throw PlanningError.inactiveSigningKeyExists(id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
+        }
+
+        // Targets: what each app runs with now.
+        var apps: [AppSnapshot] = []
+        for app in playbook.apps {
+            guard let target = targets[app.name] else {
+                throw PlanningError.targetUnreadable(app: app.name, reason: "no target configured")
+            }
+            let state: [String: VariableState]
+            do {
+                state = try await target.read(InngestVariables.all)
+            } catch {
+                throw PlanningError.targetUnreadable(app: app.name, reason: "\(error)")
+            }
+            let signing = InngestVariables.snapshot(of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
+            let fallback = InngestVariables.snapshot(
+                of: state[InngestVariables.signingKeyFallback],
+                name: InngestVariables.signingKeyFallback
+            )
+            let event = InngestVariables.snapshot(of: state[InngestVariables.eventKey], name: InngestVariables.eventKey)
+            var eventKeyID: String?
+            if let fingerprint = event.fingerprint {
+                eventKeyID = eventKeys.first { $0.fingerprint == fingerprint }?.id
+            }
+            if eventKeyID == nil, let name = app.eventKey {
+                eventKeyID = eventKeys.first { $0.name == name }?.id
+                if eventKeyID == nil, needsEventKeys {
+                    warnings.append("app '\(app.name)': the playbook names event key '\(name)', which does not exist")
+                }
+            }
+            warnings += Self.hazards(app: app.name, signing: signing, fallback: fallback, event: event,
+                                     active: active, eventKeyFound: eventKeyID != nil, needsEventKeys: needsEventKeys)
+            apps.append(
+                AppSnapshot(
+                    name: app.name,
+                    signingKey: signing,
+                    signingKeyFallback: fallback,
+                    eventKey: event,
+                    eventKeyID: eventKeyID
+                )
+            )
+        }
+
+        let baseline = LiveState(
+            signingKeys: signingKeys.map {
+                KeySnapshot(id: $0.id, name: $0.name, fingerprint: $0.fingerprint, active: $0.isActive)
+            },
+            eventKeys: eventKeys.map {
+                KeySnapshot(id: $0.id, name: $0.name, fingerprint: $0.fingerprint, filter: $0.filter ?? .unrestricted)
+            },
+            apps: apps
+        )
+        let replacements = Self.replacements(
+            eventKeys: eventKeys,
+            template: playbook.options.keyName,
+            date: now.dateString,
+            rotationID: id
+        )
+        let plannedSteps = plannedSteps(baseline: baseline, replacements: replacements, active: active)
+        let text = (try? FileIO.readText(playbook.path)) ?? ""
+        return RotationPlan(
+            rotationID: id,
+            createdAt: now,
+            toolVersion: toolVersion,
+            playbook: PlaybookSnapshot(path: playbook.path, contentHash: playbook.contentHash, text: text),
+            baseline: baseline,
+            steps: plannedSteps,
+            eventKeyReplacements: replacements,
+            warnings: warnings
+        )
+    }
+
+    // MARK: - Steps
+
+    private func plannedSteps(
+        baseline: LiveState,
+        replacements: [EventKeyReplacement],
+        active: PlatformKey
+    ) -> [PlannedStep] {
+        let capabilities = platform.capabilities
+        let pointOfNoReturn = ProcedureCatalog.pointOfNoReturn(in: playbook.steps)
+        let approvals = Set(playbook.options.requireApproval ?? pointOfNoReturn.map { [$0] } ?? [])
+        let old = active.fingerprint?.hex ?? "?"
+        let appsWithEventKey = baseline.apps.filter { $0.eventKeyID != nil }
+
+        return playbook.steps.map { step in
+            let items: [PlannedItem]
+            let title: String
+            var automatic = true
+            switch step {
+            case .createSigningKey:
+                title = "Create a new signing key (inactive until the rotation)"
+                items = [PlannedItem(id: SigningKeyItem.id, summary: "create an inactive signing key")]
+                automatic = capabilities.contains(.createSigningKey)
+            case .stageSigningKeys:
+                title = "Give every app the new signing key, with the old one as fallback"
+                items = playbook.apps.map {
+                    PlannedItem(
+                        id: $0.name,
+                        summary: "\($0.name): INNGEST_SIGNING_KEY=<new>, INNGEST_SIGNING_KEY_FALLBACK=\(old) "
+                            + "(\($0.target.kind) \(Self.display($0.target)))"
+                    )
+                }
+            case .createEventKeys:
+                title = "Create new event keys, copying each old key's event and IP filters"
+                items = replacements.map {
+                    PlannedItem(
+                        id: $0.oldID,
+                        summary: "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), \($0.filter.summary)"
+                    )
+                }
+                automatic = capabilities.contains(.createEventKey)
+            case .stageEventKeys:
+                title = "Give every app the new event key that replaces the one it uses"
+                items = appsWithEventKey.map { app in
+                    let replacement = replacements.first { $0.oldID == app.eventKeyID }
+                    return PlannedItem(
+                        id: app.name,
+                        summary: "\(app.name): INNGEST_EVENT_KEY=<'\(replacement?.newName ?? "?")'> "
+                            + "(was \(app.eventKey.description))"
+                    )
+                }
+            case .confirmRedeploy:
+                title = "Confirm every app was redeployed and runs with the new keys"
+                items = playbook.apps.map {
+                    PlannedItem(id: $0.name, summary: "\($0.name): verify by \($0.verify.kind)")
+                }
+                automatic = playbook.options.confirmRedeploy.mode != .approve
+            case .rotateSigningKey:
+                title = "Rotate: promote the new signing key; the platform deletes the old one"
+                items = [PlannedItem(id: SigningKeyItem.id, summary: "promote the new key; delete \(active.id) (\(old))")]
+                automatic = capabilities.contains(.promoteSigningKey)
+            case .resyncApps:
+                title = "Resync every app with the new signing key"
+                items = playbook.apps.map { PlannedItem(id: $0.name, summary: "resync \($0.platformID)") }
+                automatic = capabilities.contains(.resyncApp)
+            case .deleteOldEventKeys:
+                title = "Delete the old event keys"
+                items = replacements.map {
+                    PlannedItem(id: $0.oldID, summary: "delete '\($0.oldName ?? $0.oldID)' (\($0.oldID))")
+                }
+                automatic = capabilities.contains(.deleteEventKey)
+            case .dropFallback:
+                title = "Remove INNGEST_SIGNING_KEY_FALLBACK from every app"
+                items = playbook.apps.map { PlannedItem(id: $0.name, summary: "\($0.name): delete the fallback line") }
+            default:
+                title = step.rawValue
+                items = []
+            }
+            return PlannedStep(
+                id: step,
+                title: title,
+                items: items,
+                pointOfNoReturn: step == pointOfNoReturn,
+                requiresApproval: approvals.contains(step),
+                automatic: automatic
+            )
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// New names for the replacement keys, unique among themselves and the existing keys.
+    static func replacements(
+        eventKeys: [PlatformKey],
+        template: String,
+        date: String,
+        rotationID: String
+    ) -> [EventKeyReplacement] {
+        var used = Set(eventKeys.compactMap(\.name))
+        var result: [EventKeyReplacement] = []
+        for key in eventKeys {
+            var name = render(template, name: key.name ?? key.id, date: date, rotationID: rotationID)
+            if used.contains(name) { name += " [\(rotationID)]" }
+            if used.contains(name) { name += " [\(key.id)]" }
+            used.insert(name)
+            result.append(
+                EventKeyReplacement(
+                    oldID: key.id,
+                    oldName: key.name,
+                    oldFingerprint: key.fingerprint,
+                    newName: name,
+                    filter: key.filter ?? .unrestricted
+                )
+            )
+        }
+        return result
+    }
+
+    /// Renders the key-name template.
+    public static func render(_ template: String, name: String, date: String, rotationID: String) -> String {
+        template
+            .replacingOccurrences(of: "{name}", with: name)
+            .replacingOccurrences(of: "{date}", with: date)
+            .replacingOccurrences(of: "{rotation}", with: rotationID)
+    }
+
+    static func hazards(
+        app: String,
+        signing: VariableSnapshot,
+        fallback: VariableSnapshot,
+        event: VariableSnapshot,
+        active: PlatformKey,
+        eventKeyFound: Bool,
+        needsEventKeys: Bool
+    ) -> [String] {
+        var warnings: [String] = []
+        switch signing {
+        case .absent: warnings.append("app '\(app)': INNGEST_SIGNING_KEY is not set")
+        case .empty: warnings.append("app '\(app)': INNGEST_SIGNING_KEY is set but EMPTY: anyone can sign requests to it")
+        case .present(let fingerprint) where fingerprint != active.fingerprint:
+            warnings.append(
+                "app '\(app)': INNGEST_SIGNING_KEY (\(fingerprint)) is not the environment's active key "
+                    + "(\(active.fingerprint?.hex ?? "?")); abort can't restore it"
+            )
+        default: break
+        }
+        switch fallback {
+        case .empty:
+            warnings.append(
+                "app '\(app)': INNGEST_SIGNING_KEY_FALLBACK is set but EMPTY: anyone can sign requests to it; "
+                    + "rekey will overwrite it and finally delete the line"
+            )
+        case .present(let fingerprint):
+            warnings.append("app '\(app)': INNGEST_SIGNING_KEY_FALLBACK is already set (\(fingerprint)); rekey replaces it")
+        default: break
+        }
+        if needsEventKeys {
+            switch event {
+            case .empty: warnings.append("app '\(app)': INNGEST_EVENT_KEY is set but EMPTY")
+            case .present(let fingerprint) where !eventKeyFound:
+                warnings.append(
+                    "app '\(app)': INNGEST_EVENT_KEY (\(fingerprint)) is not a key of this environment; rekey leaves it"
+                )
+            default: break
+            }
+        }
+        return warnings
+    }
+
+    static func display(_ target: TargetSpec) -> String {
+        switch target {
+        case .dotenv(let path): FileIO.baseName(of: path)
+        }
+    }
+}

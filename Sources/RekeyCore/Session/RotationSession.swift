@@ -1,0 +1,270 @@
+/// The operations the CLI offers over one rotation: plan, start, resume, abort, approve.
+///
+/// Each mutating operation takes the journal's lock for its whole duration, replays the journal
+/// into a fresh ``RotationStateMachine``, and hands over to the ``RotationExecutor``.
+public struct RotationSession: Sendable {
+    /// Builds platforms, targets and verifiers.
+    public var provider: any BackendProvider
+    /// Process environment (credentials, CI metadata).
+    public var environment: [String: String]
+    /// rekey's version, recorded in plans.
+    public var toolVersion: String
+    /// Progress output.
+    public var observer: any RunObserver
+    /// Time.
+    public var clock: EngineClock
+    /// Backoff.
+    public var retry: RetryPolicy
+    /// Fault injection (testing aid).
+    public var faults: FaultInjector
+
+    public init(
+        provider: any BackendProvider,
+        environment: [String: String],
+        toolVersion: String,
+        observer: any RunObserver = SilentObserver(),
+        clock: EngineClock = .system,
+        retry: RetryPolicy = RetryPolicy(),
+        faults: FaultInjector = .none
+    ) {
+        self.provider = provider
+        self.environment = environment
+        self.toolVersion = toolVersion
+        self.observer = observer
+        self.clock = clock
+        self.retry = retry
+        self.faults = faults
+    }
+
+    /// The result of a session command.
+    public struct Outcome: Sendable {
+        /// How the run ended.
+        public var result: RunResult
+        /// The journal path.
+        public var journal: String
+        /// The plan.
+        public var plan: RotationPlan
+        /// The state after the run.
+        public var machine: RotationStateMachine
+    }
+
+    // MARK: - Plan
+
+    /// Loads a playbook and plans a rotation from live state, changing nothing.
+    public func plan(playbookPath: String, rotationID: String? = nil) async throws -> (Playbook, RotationPlan) {
+        let playbook = try PlaybookLoader.load(path: playbookPath)
+        let backends = try provider.backends(for: playbook, environment: environment)
+        let planner = RotationPlanner(
+            playbook: playbook,
+            platform: backends.platform,
+            targets: backends.targets,
+            toolVersion: toolVersion,
+            clock: clock
+        )
+        return (playbook, try await planner.makePlan(rotationID: rotationID))
+    }
+
+    /// The default journal path for a plan: `<playbook dir>/.rekey/<rotation id>.jsonl`.
+    public static func defaultJournalPath(for plan: RotationPlan) -> String {
+        let directory = FileIO.parentDirectory(of: plan.playbook.path)
+        return "\(directory)/.rekey/\(plan.rotationID).jsonl"
+    }
+
+    // MARK: - Start
+
+    /// Plans from live state, creates the journal, and runs.
+    ///
+    /// - Parameters:
+    ///   - playbookPath: The playbook.
+    ///   - journalPath: Where to create the journal (default: ``defaultJournalPath(for:)``).
+    ///   - approvals: Approvals available to this run.
+    ///   - limits: `--until` and concurrency (concurrency `nil`: the playbook's).
+    ///   - prepared: A plan made earlier (a saved plan); when given, it is used instead of planning.
+    public func start(
+        playbookPath: String,
+        journalPath: String?,
+        approvals: ApprovalSource,
+        until: StepID?,
+        prepared: (Playbook, RotationPlan)? = nil
+    ) async throws -> Outcome {
+        // Lock the explicit path first, so a second run fails before it touches the platform.
+        var lock: JournalLock?
+        if let journalPath {
+            try ensureDirectory(of: journalPath)
+            lock = try JournalLock.acquire(journal: journalPath, command: "run")
+            if FileIO.exists(journalPath) { throw JournalError.alreadyExists(path: journalPath) }
+        }
+        let (playbook, plan): (Playbook, RotationPlan)
+        if let prepared {
+            (playbook, plan) = prepared
+        } else {
+            (playbook, plan) = try await self.plan(playbookPath: playbookPath)
+        }
+        try validate(until: until, approvals: approvals, plan: plan)
+        let path = journalPath ?? Self.defaultJournalPath(for: plan)
+        if lock == nil {
+            try ensureDirectory(of: path)
+            lock = try JournalLock.acquire(journal: path, command: "run")
+        }
+        guard let lock else { preconditionFailure("lock acquired above") }
+        for warning in plan.warnings { observer.handle(.warning(warning)) }
+        let writer = try await JournalWriter.create(path: path, plan: plan, lock: lock, faults: faults)
+        observer.handle(.began(plan, journal: path, resumed: false))
+        var machine = RotationStateMachine(plan: plan)
+        for record in await writer.allRecords { try machine.apply(record) }
+        let backends = try provider.backends(for: playbook, environment: environment)
+        return try await execute(playbook, backends, writer, &machine, approvals, until, path)
+    }
+
+    // MARK: - Resume
+
+    /// Continues a rotation from its journal (forward, or an abort in progress).
+    public func resume(journalPath: String, approvals: ApprovalSource, until: StepID?) async throws -> Outcome {
+        let lock = try JournalLock.acquire(journal: journalPath, command: "resume")
+        let contents = try JournalReader.read(path: journalPath)
+        var machine = try Self.replay(contents)
+        switch machine.mode {
+        case .finished: throw SessionError.alreadyFinished(journal: journalPath)
+        case .aborted: throw SessionError.alreadyAborted(journal: journalPath)
+        case .forward, .aborting: break
+        }
+        try validate(until: until, approvals: approvals, plan: machine.plan)
+        let playbook = try Self.playbook(from: machine.plan)
+        let backends = try provider.backends(for: playbook, environment: environment)
+        let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
+        observer.handle(.began(machine.plan, journal: journalPath, resumed: true))
+        if contents.tornTail != nil, let note = await writer.allRecords.last {
+            try machine.apply(note)
+            observer.handle(.warning(note.data.message ?? "dropped a torn last line"))
+        }
+        return try await execute(playbook, backends, writer, &machine, approvals, until, journalPath)
+    }
+
+    // MARK: - Abort
+
+    /// Rolls the rotation back (before the point of no return only).
+    public func abort(journalPath: String, by: String) async throws -> Outcome {
+        let lock = try JournalLock.acquire(journal: journalPath, command: "abort")
+        let contents = try JournalReader.read(path: journalPath)
+        var machine = try Self.replay(contents)
+        switch machine.mode {
+        case .finished: throw SessionError.alreadyFinished(journal: journalPath)
+        case .aborted: throw SessionError.alreadyAborted(journal: journalPath)
+        case .forward, .aborting: break
+        }
+        if machine.mode == .forward, machine.pointOfNoReturnStarted, let step = machine.plan.pointOfNoReturn {
+            throw SessionError.pastPointOfNoReturn(journal: journalPath, step: step)
+        }
+        let playbook = try Self.playbook(from: machine.plan)
+        let backends = try provider.backends(for: playbook, environment: environment)
+        let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
+        observer.handle(.began(machine.plan, journal: journalPath, resumed: true))
+        if contents.tornTail != nil, let note = await writer.allRecords.last { try machine.apply(note) }
+        if machine.mode == .forward {
+            let record = try await writer.append(JournalEntry(type: .abortRequested, data: RecordData(by: by)))
+            try machine.apply(record)
+        }
+        return try await execute(playbook, backends, writer, &machine, ApprovalSource(), nil, journalPath)
+    }
+
+    // MARK: - Approve
+
+    /// Records an approval of `step` in the journal, for a later `resume`.
+    public func approve(journalPath: String, step: StepID, by: String, planHash: String?) async throws -> JournalRecord {
+        let lock = try JournalLock.acquire(journal: journalPath, command: "approve")
+        let contents = try JournalReader.read(path: journalPath)
+        var machine = try Self.replay(contents)
+        let plan = machine.plan
+        guard let planned = plan.step(step) else {
+            throw SessionError.unknownStep(step, known: plan.steps.map(\.id))
+        }
+        if let planHash, planHash != plan.hash, !(planHash.count >= 12 && plan.hash.hasPrefix(planHash)) {
+            throw SessionError.planHashMismatch(expected: plan.hash, given: planHash)
+        }
+        switch machine.mode {
+        case .finished: throw SessionError.alreadyFinished(journal: journalPath)
+        case .aborted, .aborting: throw SessionError.alreadyAborted(journal: journalPath)
+        case .forward: break
+        }
+        if machine.finished(step) != nil {
+            throw SessionError.nothingToApprove(step, reason: "the step is already done")
+        }
+        if machine.approval(of: step) != nil {
+            throw SessionError.nothingToApprove(step, reason: "it is already approved")
+        }
+        if !planned.requiresApproval, !machine.isGate(step) {
+            throw SessionError.nothingToApprove(step, reason: "the step does not need an approval")
+        }
+        let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
+        if contents.tornTail != nil, let note = await writer.allRecords.last { try machine.apply(note) }
+        let record = try await writer.append(
+            JournalEntry(type: .approval, step: step, data: RecordData(by: by, via: "approve-command", planHash: plan.hash))
+        )
+        try machine.apply(record)
+        return record
+    }
+
+    // MARK: - Reading
+
+    /// Replays verified journal contents into a state machine.
+    public static func replay(_ contents: JournalContents) throws(JournalError) -> RotationStateMachine {
+        var machine = RotationStateMachine(plan: contents.plan)
+        for record in contents.records.dropFirst() {
+            do {
+                try machine.apply(record)
+            } catch {
+                throw .corrupt(path: contents.path, line: record.seq + 1, reason: error.reason)
+            }
+        }
+        return machine
+    }
+
+    /// The playbook recorded in a plan.
+    public static func playbook(from plan: RotationPlan) throws -> Playbook {
+        do {
+            return try PlaybookLoader.load(bytes: Array(plan.playbook.text.utf8), path: plan.playbook.path)
+        } catch {
+            throw SessionError.snapshotInvalid("\(error)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func execute(
+        _ playbook: Playbook,
+        _ backends: Backends,
+        _ writer: JournalWriter,
+        _ machine: inout RotationStateMachine,
+        _ approvals: ApprovalSource,
+        _ until: StepID?,
+        _ path: String
+    ) async throws -> Outcome {
+        let executor = RotationExecutor(
+            platform: backends.platform,
+            playbook: playbook,
+            targets: backends.targets,
+            verifiers: backends.verifiers,
+            observer: observer,
+            approvals: approvals,
+            clock: clock,
+            retry: retry,
+            faults: faults
+        )
+        let limits = RotationStateMachine.RunLimits(until: until, concurrency: playbook.options.concurrency)
+        let result = try await executor.run(journal: writer, machine: &machine, limits: limits)
+        return Outcome(result: result, journal: path, plan: machine.plan, machine: machine)
+    }
+
+    private func validate(until: StepID?, approvals: ApprovalSource, plan: RotationPlan) throws {
+        let known = plan.steps.map(\.id)
+        if let until, !known.contains(until) { throw SessionError.unknownStep(until, known: known) }
+        for step in approvals.preApproved where !known.contains(step) {
+            throw SessionError.unknownStep(step, known: known)
+        }
+    }
+
+    private func ensureDirectory(of path: String) throws {
+        let directory = FileIO.parentDirectory(of: path)
+        if !FileIO.isDirectory(directory) { try FileIO.makeDirectory(directory) }
+    }
+}

@@ -1,0 +1,168 @@
+/// Where a rotation stands, derived from its journal: for `status`, `explain`, `gate` and CI summaries.
+public struct RotationStatus: Sendable, Equatable, Codable {
+    /// The JSON schema identifier of ``RotationStatus`` output.
+    public static let schema = "rekey.status/v1"
+
+    /// The overall state.
+    public enum State: String, Sendable, Codable {
+        case inProgress = "in-progress"
+        case finished
+        case aborting
+        case aborted
+    }
+
+    /// A step's state.
+    public enum StepState: String, Sendable, Codable {
+        case pending
+        case running
+        case waiting
+        case failed
+        case done
+    }
+
+    /// One step.
+    public struct Step: Sendable, Equatable, Codable {
+        public var id: StepID
+        public var title: String
+        public var state: StepState
+        public var itemsTotal: Int
+        public var itemsDone: Int
+        public var itemsFailed: Int
+        public var pointOfNoReturn: Bool
+        public var requiresApproval: Bool
+        public var approvedBy: String?
+        public var startedAt: Timestamp?
+        public var finishedAt: Timestamp?
+        /// The latest error or waiting reason of an item, if any.
+        public var problem: String?
+    }
+
+    public var schema: String
+    public var journal: String
+    public var rotationID: String
+    public var environment: String
+    public var platform: String
+    public var planHash: String
+    public var state: State
+    public var steps: [Step]
+    /// The point of no return and whether it has started.
+    public var pointOfNoReturn: StepID?
+    public var pointOfNoReturnPassed: Bool
+    /// The step the rotation is at (first not done).
+    public var currentStep: StepID?
+    /// Why it is not moving, when it isn't.
+    public var blockedBy: String?
+    /// The exact command that continues.
+    public var next: String?
+    /// The last record's time.
+    public var updatedAt: Timestamp
+    /// Warnings recorded in the plan.
+    public var warnings: [String]
+
+    /// Derives the status from verified journal contents.
+    public init(contents: JournalContents, machine: RotationStateMachine) {
+        let plan = machine.plan
+        let records = contents.records
+        self.schema = Self.schema
+        self.journal = contents.path
+        self.rotationID = plan.rotationID
+        self.environment = plan.playbook.environment ?? "?"
+        self.platform = plan.playbook.platformKind ?? "?"
+        self.planHash = plan.hash
+        self.pointOfNoReturn = plan.pointOfNoReturn
+        self.pointOfNoReturnPassed = machine.pointOfNoReturnStarted
+        self.currentStep = machine.currentStep
+        self.updatedAt = records.last?.at ?? plan.createdAt
+        self.warnings = plan.warnings
+
+        // The latest problem per step, from this journal's last `failed` / `paused` records that are
+        // not followed by a `done` of the same item.
+        var problems: [StepID: String] = [:]
+        var lastPause: JournalRecord?
+        for record in records {
+            switch record.type {
+            case .failed, .paused:
+                if let step = record.step { problems[step] = record.data.error ?? record.data.message }
+                if record.type == .paused { lastPause = record }
+            case .stepDone, .stepStarted:
+                if let step = record.step { problems[step] = nil }
+                lastPause = nil
+            case .approval:
+                lastPause = nil
+            default:
+                break
+            }
+        }
+
+        self.steps = plan.steps.map { planned in
+            let refs = planned.items.map { ItemRef(step: planned.id, item: $0.id) }
+            let done = refs.filter { machine.status(of: $0)?.isDone == true }.count
+            let failed = refs.filter {
+                if case .failed = machine.status(of: $0) { return true }
+                return false
+            }.count
+            let state: StepState
+            if machine.finished(planned.id) != nil {
+                state = .done
+            } else if failed > 0 {
+                state = .failed
+            } else if problems[planned.id] != nil || (machine.currentStep == planned.id && lastPause != nil) {
+                state = .waiting
+            } else if machine.started(planned.id) != nil {
+                state = .running
+            } else {
+                state = .pending
+            }
+            return Step(
+                id: planned.id,
+                title: planned.title,
+                state: state,
+                itemsTotal: refs.count,
+                itemsDone: done,
+                itemsFailed: failed,
+                pointOfNoReturn: planned.pointOfNoReturn,
+                requiresApproval: planned.requiresApproval,
+                approvedBy: machine.approval(of: planned.id)?.data.by,
+                startedAt: machine.started(planned.id),
+                finishedAt: machine.finished(planned.id),
+                problem: problems[planned.id]
+            )
+        }
+
+        let path = contents.path
+        switch machine.mode {
+        case .finished:
+            state = .finished
+            blockedBy = nil
+            next = nil
+        case .aborted:
+            state = .aborted
+            blockedBy = nil
+            next = nil
+        case .aborting:
+            state = .aborting
+            blockedBy = "the rollback is not complete"
+            next = "rekey abort \(path)"
+        case .forward:
+            state = .inProgress
+            let current = machine.currentStep
+            let step = current.flatMap { id in steps.first { $0.id == id } }
+            if let step, step.state == .failed {
+                blockedBy = "\(step.id) failed: \(step.problem ?? "see 'rekey log \(path)'")"
+                next = "rekey resume \(path)"
+            } else if let step, machine.started(step.id) == nil, step.requiresApproval, step.approvedBy == nil {
+                blockedBy = "\(step.id) needs an approval" + (step.pointOfNoReturn ? " (the point of no return)" : "")
+                next = "rekey resume \(path) --approve \(step.id)"
+            } else if let step, step.state == .waiting {
+                blockedBy = "\(step.id) is waiting: \(step.problem ?? lastPause?.data.message ?? "see the log")"
+                next =
+                    machine.isGate(step.id)
+                    ? "rekey resume \(path)   (or, once you have checked by hand: --approve \(step.id))"
+                    : "rekey resume \(path)"
+            } else {
+                blockedBy = nil
+                next = "rekey resume \(path)"
+            }
+        }
+    }
+}

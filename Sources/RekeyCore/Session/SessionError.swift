@@ -1,0 +1,38 @@
+/// Why a session command refused to proceed. Descriptions say why and what to do.
+public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The rotation already finished.
+    case alreadyFinished(journal: String)
+    /// The rotation was aborted.
+    case alreadyAborted(journal: String)
+    /// Abort is impossible past the point of no return.
+    case pastPointOfNoReturn(journal: String, step: StepID)
+    /// The step is not part of the plan.
+    case unknownStep(StepID, known: [StepID])
+    /// The approval was given for a different plan.
+    case planHashMismatch(expected: String, given: String)
+    /// The step is already done or approved.
+    case nothingToApprove(StepID, reason: String)
+    /// The playbook snapshot in the journal no longer loads.
+    case snapshotInvalid(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyFinished(let journal):
+            "the rotation in '\(journal)' is already finished; nothing to do"
+        case .alreadyAborted(let journal):
+            "the rotation in '\(journal)' was aborted; start a new one with 'rekey run PLAYBOOK'"
+        case .pastPointOfNoReturn(let journal, let step):
+            "can't abort: the rotation in '\(journal)' has passed the point of no return (\(step) started: the old "
+                + "key may already be deleted); finish it with 'rekey resume \(journal)'"
+        case .unknownStep(let step, let known):
+            "step '\(step)' is not in this rotation's plan; its steps are: \(known.map(\.rawValue).joined(separator: ", "))"
+        case .planHashMismatch(let expected, let given):
+            "the approval is for plan \(given.prefix(12)), but this rotation's plan is \(expected.prefix(12)); "
+                + "review the current plan ('rekey status JOURNAL') and approve its hash"
+        case .nothingToApprove(let step, let reason):
+            "nothing to approve for \(step): \(reason)"
+        case .snapshotInvalid(let message):
+            "the playbook recorded in the journal no longer loads: \(message)"
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import RekeyCore
+
+/// The whole database of a sandboxed Inngest environment: its signing keys, event keys and apps.
+///
+/// Stored as versioned JSON (`"version": 1`, see `SandboxState+Codable.swift`) in one file, mode 0600,
+/// because it holds real key material. Key material is kept in ``Secret`` values so that printing,
+/// dumping or comparing a state in a failing test shows no key.
+public struct SandboxState: Sendable, Equatable, Codable {
+    /// The file format version this type reads and writes.
+    public static let formatVersion = 1
+
+    /// Environment name (`production`).
+    public var environment: String
+    /// The word in new signing keys (`prod` for `signkey-prod-…`).
+    public var environmentWord: String
+    /// Signing keys: one active, at most one inactive.
+    public var signingKeys: [SigningKey]
+    /// Event (ingest) keys.
+    public var eventKeys: [EventKey]
+    /// Apps registered in the environment.
+    public var apps: [App]
+    /// Behaviour switches of the emulator.
+    public var options: Options
+
+    public init(
+        environment: String,
+        environmentWord: String,
+        signingKeys: [SigningKey] = [],
+        eventKeys: [EventKey] = [],
+        apps: [App] = [],
+        options: Options = Options()
+    ) {
+        self.environment = environment
+        self.environmentWord = environmentWord
+        self.signingKeys = signingKeys
+        self.eventKeys = eventKeys
+        self.apps = apps
+        self.options = options
+    }
+
+    /// A signing key of the environment.
+    public struct SigningKey: Sendable, Equatable {
+        /// `sk_<12 hex>`.
+        public var id: String
+        /// `signkey-<word>-<64 hex>`.
+        public var key: Secret
+        /// Whether this is the current key (the one the platform signs with and accepts on sync).
+        public var active: Bool
+        /// Creation time.
+        public var createdAt: Date
+
+        public init(id: String, key: Secret, active: Bool, createdAt: Date) {
+            self.id = id
+            self.key = key
+            self.active = active
+            self.createdAt = createdAt
+        }
+
+        /// The fingerprint of the hashed key (what SDKs report), `nil` for a non-hex key.
+        public var fingerprint: Fingerprint? { InngestSigningKey.fingerprint(key) }
+    }
+
+    /// An event key and its filters.
+    public struct EventKey: Sendable, Equatable {
+        /// `ek_<12 hex>`.
+        public var id: String
+        /// Display name.
+        public var name: String
+        /// The key: 64 random hex characters.
+        public var key: Secret
+        /// Event-name and IP filters.
+        public var filter: KeyFilter
+        /// Creation time.
+        public var createdAt: Date
+
+        public init(id: String, name: String, key: Secret, filter: KeyFilter, createdAt: Date) {
+            self.id = id
+            self.name = name
+            self.key = key
+            self.filter = filter
+            self.createdAt = createdAt
+        }
+
+        /// The fingerprint of the key's UTF-8 bytes (what SDKs report as `event_key_hash`).
+        public var fingerprint: Fingerprint { key.utf8Fingerprint }
+    }
+
+    /// An app registered in the environment, and what it runs with since its last deploy.
+    public struct App: Sendable, Equatable {
+        /// The app id (Inngest: the client id; the scaffold uses the name).
+        public var id: String
+        /// Display name.
+        public var name: String
+        /// Its env file, relative to the state file's directory (or absolute).
+        public var envFile: String
+        /// The values the app read at its last deploy.
+        public var running: Running
+        /// When it was last deployed, `nil` when never.
+        public var deployedAt: Date?
+        /// Sync history, oldest first (the last ``maximumSyncs`` are kept).
+        public var syncs: [Sync]
+
+        /// How many sync records an app keeps.
+        public static let maximumSyncs = 20
+
+        public init(
+            id: String,
+            name: String,
+            envFile: String,
+            running: Running = Running(),
+            deployedAt: Date? = nil,
+            syncs: [Sync] = []
+        ) {
+            self.id = id
+            self.name = name
+            self.envFile = envFile
+            self.running = running
+            self.deployedAt = deployedAt
+            self.syncs = syncs
+        }
+    }
+
+    /// The Inngest variables an app read when it started: `nil` when the variable was absent, an
+    /// empty secret for `NAME=` (which the Python SDK treats as a configured key).
+    public struct Running: Sendable, Equatable {
+        /// `INNGEST_SIGNING_KEY`.
+        public var signingKey: Secret?
+        /// `INNGEST_SIGNING_KEY_FALLBACK`.
+        public var signingKeyFallback: Secret?
+        /// `INNGEST_EVENT_KEY`.
+        public var eventKey: Secret?
+
+        public init(signingKey: Secret? = nil, signingKeyFallback: Secret? = nil, eventKey: Secret? = nil) {
+            self.signingKey = signingKey
+            self.signingKeyFallback = signingKeyFallback
+            self.eventKey = eventKey
+        }
+    }
+
+    /// One sync attempt of an app.
+    public struct Sync: Sendable, Equatable {
+        /// Outcome.
+        public enum Status: String, Sendable, Equatable, Codable {
+            case success
+            case error
+        }
+
+        /// `sync_<12 hex>`.
+        public var id: String
+        /// When it happened.
+        public var at: Date
+        /// Outcome.
+        public var status: Status
+        /// Fingerprint of the signing key the platform accepted (success only).
+        public var signingKeyFingerprint: Fingerprint?
+        /// The platform's message (error only); never a secret.
+        public var message: String?
+
+        public init(
+            id: String,
+            at: Date,
+            status: Status,
+            signingKeyFingerprint: Fingerprint? = nil,
+            message: String? = nil
+        ) {
+            self.id = id
+            self.at = at
+            self.status = status
+            self.signingKeyFingerprint = signingKeyFingerprint
+            self.message = message
+        }
+    }
+
+    /// Behaviour switches.
+    public struct Options: Sendable, Equatable, Codable {
+        /// Whether inspecting, checking or resyncing an app first redeploys it from its env file (so a
+        /// playbook runs unattended). When `false`, `rekey sandbox` or a test redeploys explicitly.
+        public var autoRedeploy: Bool
+        /// Capability names (`createSigningKey`, …) the sandbox's API pretends to lack, so that the
+        /// engine's guided mode can be exercised. See ``SandboxCapabilityName``.
+        public var disabledCapabilities: [String]
+
+        public init(autoRedeploy: Bool = true, disabledCapabilities: [String] = []) {
+            self.autoRedeploy = autoRedeploy
+            self.disabledCapabilities = disabledCapabilities
+        }
+    }
+}
+
+extension SandboxState {
+    /// The active signing key, if the state has one.
+    public var activeSigningKey: SigningKey? { signingKeys.first { $0.active } }
+
+    /// The index of the app whose id, or else name, is `idOrName`.
+    public func appIndex(_ idOrName: String) -> Int? {
+        apps.firstIndex { $0.id == idOrName } ?? apps.firstIndex { $0.name == idOrName }
+    }
+
+    /// The capabilities left after removing ``Options/disabledCapabilities`` from `.inngest`.
+    public var capabilities: PlatformCapabilities {
+        var result = PlatformCapabilities.inngest
+        for name in options.disabledCapabilities {
+            if let capability = SandboxCapabilityName.capability(named: name) { result.remove(capability) }
+        }
+        return result
+    }
+}
