@@ -26,7 +26,7 @@ struct DemoCommand {
         out.line("  - 1 signing key, 2 event keys (with event and IP filters), 3 apps reading dotenv files")
         out.line("  - the apps redeploy by themselves when their dotenv file changes")
         out.line()
-        out.line(out.styled("Part 1: run until stage-event-keys, then stop (as Ctrl-C or a CI job boundary would).", .bold))
+        out.line(out.styled("Part 1: run the steps before confirm-redeploy, then stop (as Ctrl-C or a CI job boundary would).", .bold))
 
         let printer = RunPrinter(terminal: context.terminal, json: false)
         let session = try context.session(observer: printer)
@@ -34,7 +34,7 @@ struct DemoCommand {
             playbookPath: sandbox.playbookPath,
             journalPath: journal,
             approvals: ApprovalSource(actor: "demo"),
-            until: .stageEventKeys
+            until: .confirmRedeploy
         )
         guard case .reachedUntil = first.result else {
             return printer.finish(first, status: nil)

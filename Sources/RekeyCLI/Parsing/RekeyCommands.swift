@@ -57,8 +57,8 @@ public enum RekeyCommands {
     private static let untilOption = ArgumentSpec.option(
         "until",
         value: "step",
-        help: "Stop after this step succeeds and exit 0; continue later with 'rekey resume'. Useful to split a "
-            + "rotation across CI jobs (for example --until stage-signing-keys)."
+        help: "Run the steps before this one, then stop and exit 0; continue later with 'rekey resume'. Useful to "
+            + "split a rotation across CI jobs (for example --until confirm-redeploy, then deploy, then resume)."
     )
 
     private static let approveOption = ArgumentSpec.option(
@@ -163,7 +163,7 @@ public enum RekeyCommands {
             ),
             UsageExample(
                 "CI: stage the new keys, then stop:",
-                "rekey run plan.json --journal rotation.jsonl --until stage-event-keys \\\n"
+                "rekey run plan.json --journal rotation.jsonl --until confirm-redeploy \\\n"
                     + "    --non-interactive --json"
             ),
         ]
@@ -390,7 +390,7 @@ public enum RekeyCommands {
         abstract: "Run a complete rotation against a throwaway sandbox, to see what rekey does.",
         discussion: [
             "Creates a sandbox (an Inngest-like environment with apps reading dotenv files), runs the rotation "
-                + "up to stage-event-keys, stops as a closed laptop or a CI job boundary would, shows the status, "
+                + "up to confirm-redeploy, stops as a closed laptop or a CI job boundary would, shows the status, "
                 + "then resumes it to the end, approving the point of no return as the operator. The output is the "
                 + "same as a real rotation's. No network, no credentials; nothing outside the sandbox directory is "
                 + "touched. The sandbox (with its journal) is kept so you can look at it, unless --clean is given."

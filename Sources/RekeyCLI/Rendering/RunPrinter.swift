@@ -48,7 +48,7 @@ final class RunPrinter: RunObserver {
             next = nil
         case .reachedUntil(let step):
             code = .success
-            message = "Stopped after \(step), as asked (--until)."
+            message = "Stopped before \(step), as asked (--until): every step before it is done."
         case .paused(let step, let reason):
             code = .paused
             message = "Paused at \(step): \(reason)"

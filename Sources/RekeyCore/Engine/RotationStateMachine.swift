@@ -63,7 +63,7 @@ public struct RotationStateMachine: Sendable {
         case completeStep(StepID)
         /// The step needs an approval record before it can start (or, for a gate, to pass).
         case requestApproval(StepID)
-        /// `--until` was reached: stop with success.
+        /// `--until` was reached (every step before it is done): stop with success.
         case reachedUntil(StepID)
         /// Every step is done: journal `finished`.
         case finish
@@ -77,7 +77,7 @@ public struct RotationStateMachine: Sendable {
 
     /// Per-invocation limits (not journaled).
     public struct RunLimits: Sendable, Equatable {
-        /// Stop with success once this step is done.
+        /// Stop with success before this step starts (the steps before it are done).
         public var until: StepID?
         /// Items in flight at once.
         public var concurrency: Int
@@ -244,8 +244,12 @@ public struct RotationStateMachine: Sendable {
     }
 
     private mutating func nextForwardActions(limits: RunLimits) -> [Action] {
-        if let until = limits.until, stepDone[until] != nil {
-            return inFlight.isEmpty ? [.reachedUntil(until)] : []
+        if let until = limits.until, let target = plan.steps.firstIndex(where: { $0.id == until }) {
+            // `--until S` runs the steps before S: stop once S is the next step (or behind us).
+            let current = currentStep.flatMap { step in plan.steps.firstIndex { $0.id == step } } ?? plan.steps.count
+            if current >= target {
+                return inFlight.isEmpty ? [.reachedUntil(until)] : []
+            }
         }
         guard let step = currentStep else {
             return inFlight.isEmpty ? [.finish] : []

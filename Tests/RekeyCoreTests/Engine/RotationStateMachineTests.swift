@@ -91,10 +91,11 @@ import Testing
         #expect(m.nextActions(limits: limits) == [.completeStep(.confirmRedeploy)])
     }
 
-    @Test func untilStopsAfterTheNamedStep() throws {
+    @Test func untilStopsBeforeTheNamedStep() throws {
         var m = try machine { b in complete(.createSigningKey, ["signing-key"], &b) }
+        #expect(m.nextActions(limits: .init(until: .stageSigningKeys)) == [.reachedUntil(.stageSigningKeys)])
         #expect(m.nextActions(limits: .init(until: .createSigningKey)) == [.reachedUntil(.createSigningKey)])
-        #expect(m.nextActions(limits: .init(until: .stageSigningKeys)) == [.startStep(.stageSigningKeys)])
+        #expect(m.nextActions(limits: .init(until: .createEventKeys)) == [.startStep(.stageSigningKeys)])
     }
 
     @Test func allStepsDoneFinishes() throws {
