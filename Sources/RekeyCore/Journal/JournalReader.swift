@@ -54,6 +54,13 @@ public enum JournalReader {
         return try verify(bytes: bytes, path: path, anchor: anchor)
     }
 
+    /// Whether `path` is a journal whose first record never completed: the process died while creating
+    /// it, before anything happened on the platform. Such a file may be replaced by a new run.
+    public static func isStillborn(path: String) -> Bool {
+        guard let bytes = try? FileIO.read(path) else { return false }
+        return !bytes.contains(UInt8(ascii: "\n"))
+    }
+
     /// Verifies journal bytes (see ``read(path:)``).
     public static func verify(
         bytes: [UInt8],
@@ -119,7 +126,8 @@ public enum JournalReader {
             throw .corrupt(
                 path: path,
                 line: 1,
-                reason: torn == nil ? "the journal is empty" : "the plan record is incomplete (the run died creating it)"
+                reason: "the journal has no complete record: the run stopped before it recorded its plan, so nothing "
+                    + "was changed; start again with 'rekey run PLAYBOOK --journal \(path)'"
             )
         }
 

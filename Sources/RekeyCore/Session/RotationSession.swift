@@ -87,33 +87,66 @@ public struct RotationSession: Sendable {
         until: StepID?,
         prepared: (Playbook, RotationPlan)? = nil
     ) async throws -> Outcome {
-        // Lock the explicit path first, so a second run fails before it touches the platform.
-        var lock: JournalLock?
-        if let journalPath {
-            try ensureDirectory(of: journalPath)
-            lock = try JournalLock.acquire(journal: journalPath, command: "run")
-            if FileIO.exists(journalPath) { throw JournalError.alreadyExists(path: journalPath) }
-        }
-        let (playbook, plan): (Playbook, RotationPlan)
-        if let prepared {
-            (playbook, plan) = prepared
-        } else {
-            (playbook, plan) = try await self.plan(playbookPath: playbookPath)
-        }
-        try validate(until: until, approvals: approvals, plan: plan)
-        let path = journalPath ?? Self.defaultJournalPath(for: plan)
-        if lock == nil {
-            try ensureDirectory(of: path)
-            lock = try JournalLock.acquire(journal: path, command: "run")
-        }
-        guard let lock else { preconditionFailure("lock acquired above") }
-        for warning in plan.warnings { observer.handle(.warning(warning)) }
-        let writer = try await JournalWriter.create(path: path, plan: plan, lock: lock, faults: faults)
-        observer.handle(.began(plan, journal: path, resumed: false))
-        var machine = RotationStateMachine(plan: plan)
-        for record in await writer.allRecords { try machine.apply(record) }
+        // Validate everything that needs no lock first: bad input must leave no file behind.
+        let playbook = try prepared?.0 ?? PlaybookLoader.load(path: playbookPath)
         let backends = try provider.backends(for: playbook, environment: environment)
-        return try await execute(playbook, backends, writer, &machine, approvals, until, path)
+        if let until, !playbook.steps.contains(until) { throw SessionError.unknownStep(until, known: playbook.steps) }
+        for step in approvals.preApproved where !playbook.steps.contains(step) {
+            throw SessionError.unknownStep(step, known: playbook.steps)
+        }
+
+        // Lock an explicit path before touching the platform, so a second run fails at once.
+        var lock: JournalLock?
+        var createdLockFile: String?
+        if let journalPath {
+            if FileIO.exists(journalPath), !JournalReader.isStillborn(path: journalPath) {
+                throw JournalError.alreadyExists(path: journalPath)
+            }
+            try ensureDirectory(of: journalPath)
+            let lockPath = JournalLock.path(forJournal: journalPath)
+            let existed = FileIO.exists(lockPath)
+            lock = try JournalLock.acquire(journal: journalPath, command: "run")
+            if !existed { createdLockFile = lockPath }
+            if FileIO.exists(journalPath) {
+                // A journal that died before its plan record completed recorded nothing: replace it.
+                guard JournalReader.isStillborn(path: journalPath) else {
+                    throw JournalError.alreadyExists(path: journalPath)
+                }
+                try FileIO.remove(journalPath)
+            }
+        }
+        do {
+            let plan: RotationPlan
+            if let prepared {
+                plan = prepared.1
+            } else {
+                plan = try await RotationPlanner(
+                    playbook: playbook,
+                    platform: backends.platform,
+                    targets: backends.targets,
+                    toolVersion: toolVersion,
+                    clock: clock
+                ).makePlan()
+            }
+            try validate(until: until, approvals: approvals, plan: plan)
+            let path = journalPath ?? Self.defaultJournalPath(for: plan)
+            if lock == nil {
+                try ensureDirectory(of: path)
+                lock = try JournalLock.acquire(journal: path, command: "run")
+            }
+            guard let lock else { preconditionFailure("lock acquired above") }
+            for warning in plan.warnings { observer.handle(.warning(warning)) }
+            let writer = try await JournalWriter.create(path: path, plan: plan, lock: lock, faults: faults)
+            createdLockFile = nil
+            observer.handle(.began(plan, journal: path, resumed: false))
+            var machine = RotationStateMachine(plan: plan)
+            for record in await writer.allRecords { try machine.apply(record) }
+            return try await execute(playbook, backends, writer, &machine, approvals, until, path)
+        } catch {
+            // Planning failed before the journal existed: leave no lock file behind either.
+            if let createdLockFile { try? FileIO.remove(createdLockFile) }
+            throw error
+        }
     }
 
     // MARK: - Resume

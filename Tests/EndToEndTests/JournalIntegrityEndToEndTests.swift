@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Damaged journals fail closed; a locked journal refuses a second process.
+@Suite struct JournalIntegrityEndToEndTests {
+    /// A sandbox with a journal stopped before confirm-redeploy (about 27 records).
+    private func stoppedRotation() throws -> SandboxFixture {
+        let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
+        let run = try RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        guard run.status == 0 else { throw FixtureError(message: "\(run)") }
+        return sandbox
+    }
+
+    private func lines(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    private func write(_ lines: [String], _ path: String) throws {
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    enum Damage: String, CaseIterable {
+        case editMiddle, editLast, deleteMiddle, deleteLast, reorder, editPlan
+    }
+
+    @Test(arguments: Damage.allCases)
+    func damagedJournalIsRefusedNamingTheLine(damage: Damage) throws {
+        let sandbox = try stoppedRotation()
+        defer { sandbox.remove() }
+        var all = try lines(sandbox.journal)
+        let middle = all.count / 2
+        let expectedLine: Int
+        switch damage {
+        case .editMiddle:
+            all[middle] = all[middle].replacingOccurrences(of: "\"seq\":\(middle)", with: "\"seq\":\(middle) ")
+            expectedLine = middle + 1
+        case .editLast:
+            all[all.count - 1] = all[all.count - 1].replacingOccurrences(of: "step-done", with: "step-dune")
+            expectedLine = all.count
+        case .deleteMiddle:
+            all.remove(at: middle)
+            expectedLine = middle + 1
+        case .deleteLast:
+            all.removeLast()
+            expectedLine = all.count + 1
+        case .reorder:
+            all.swapAt(middle, middle + 1)
+            expectedLine = middle + 1
+        case .editPlan:
+            all[0] = all[0].replacingOccurrences(of: "production", with: "productioN")
+            expectedLine = 1
+        }
+        try write(all, sandbox.journal)
+
+        let verify = try RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        #expect(verify.status == 65, "\(damage): \(verify)")
+        #expect(verify.stderr.contains("line \(expectedLine)"), "\(damage): \(verify.stderr)")
+        let resume = try RekeyProcess.run(["resume", sandbox.journal])
+        #expect(resume.status == 65, "\(damage): \(resume)")
+        #expect(resume.stderr.contains("line \(expectedLine)"))
+        let status = try RekeyProcess.run(["status", sandbox.journal])
+        #expect(status.status == 65)
+    }
+
+    @Test func intactJournalVerifies() throws {
+        let sandbox = try stoppedRotation()
+        defer { sandbox.remove() }
+        let verify = try RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        #expect(verify.status == 0, "\(verify)")
+        #expect(verify.stdout.contains("hash chain intact"))
+        #expect(try RekeyProcess.run(["log", sandbox.journal]).stdout.contains("intent create-signing-key/signing-key"))
+    }
+
+    @Test func tornLastLineIsReportedAndResumeContinues() throws {
+        let sandbox = try stoppedRotation()
+        defer { sandbox.remove() }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: sandbox.journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"v":1,"seq":99,"type":"inte"#.utf8))
+        try handle.close()
+        let status = try RekeyProcess.run(["status", sandbox.journal])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("incomplete"))
+        let resume = try RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+        #expect(resume.status == 0, "\(resume)")
+        #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+        #expect(try RekeyProcess.run(["log", sandbox.journal]).stdout.contains("torn"))
+    }
+
+    @Test func secondProcessOnALockedJournalExits75NamingTheHolder() throws {
+        // Manual redeploys: the first resume waits at confirm-redeploy, holding the lock.
+        let sandbox = try SandboxFixture(apps: 1, eventKeys: 1, extra: ["--manual-redeploy"])
+        defer { sandbox.remove() }
+        let run = try RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        #expect(run.status == 0, "\(run)")
+        let holder = try RekeyProcess.start(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+        defer { holder.kill() }
+        // Wait until the holder is waiting for the redeploy (it has the lock by then).
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let log = (try? String(contentsOfFile: sandbox.journal, encoding: .utf8)) ?? ""
+            if log.contains("step-started\",\"step\":\"confirm-redeploy") || log.contains(#""step":"confirm-redeploy","type":"step-started""#) { break }
+            usleep(50_000)
+        }
+        for command in [["resume", sandbox.journal], ["abort", sandbox.journal], ["approve", sandbox.journal, "rotate-signing-key"]] {
+            let second = try RekeyProcess.run(command)
+            #expect(second.status == 75, "\(command): \(second)")
+            #expect(second.stderr.contains("pid \(holder.process.processIdentifier)"), "\(second.stderr)")
+        }
+        holder.kill()
+        _ = holder.wait()
+    }
+}
