@@ -1,5 +1,6 @@
 import Foundation
 import RekeyCore
+import Synchronization
 
 /// The `rekey` command-line tool: parses arguments, runs the command, and returns the exit code.
 /// Nothing escapes: every error is mapped to a message and one of the documented exit codes.
@@ -46,6 +47,20 @@ public enum RekeyCLI {
     }
 }
 
+/// One signal handler per process.
+enum SignalHandlers {
+    private static let lock = Mutex<SignalHandler?>(nil)
+
+    static func shared(_ terminal: Terminal) -> SignalHandler {
+        lock.withLock { handler in
+            if let handler { return handler }
+            let created = SignalHandler(terminal: terminal)
+            handler = created
+            return created
+        }
+    }
+}
+
 /// What every command gets: the terminal, its parsed arguments and the environment.
 struct CommandContext: Sendable {
     let terminal: Terminal
@@ -53,16 +68,20 @@ struct CommandContext: Sendable {
 
     var environment: [String: String] { terminal.environment }
 
-    /// The session over the real backends, reporting to `observer`.
+    /// The session over the real backends, reporting to `observer`. Installs the SIGINT/SIGTERM handler.
     func session(observer: any RunObserver) throws -> RotationSession {
         RotationSession(
             provider: BackendFactory(),
             environment: environment,
             toolVersion: RekeyCommands.version,
             observer: observer,
-            faults: try FaultInjector.fromEnvironment(environment)
+            faults: try FaultInjector.fromEnvironment(environment),
+            stop: signals.token
         )
     }
+
+    /// The process's signal handler (installed on first use, by commands that run rotations).
+    var signals: SignalHandler { SignalHandlers.shared(terminal) }
 
     /// Whether prompts may be shown (a TTY on stdin, and neither --non-interactive nor --json).
     var interactive: Bool {

@@ -47,6 +47,7 @@ struct RunCommand {
             return ApprovalSource(preApproved: Set(steps), actor: actor)
         }
         let prompter = Prompter(terminal: context.terminal)
+        let signals = context.signals
         return ApprovalSource(preApproved: Set(steps), actor: actor) { step, plan in
             let environment = plan.playbook.environment ?? "production"
             let warning =
@@ -54,7 +55,7 @@ struct RunCommand {
                 ? "\(step.id) is the POINT OF NO RETURN: \(step.items.first?.summary ?? step.title). It can't be undone."
                 : "\(step.id) needs your approval: \(step.title)."
             do {
-                if try prompter.confirm(typed: environment, prompt: "\n" + warning) {
+                if try signals.whilePrompting({ try prompter.confirm(typed: environment, prompt: "\n" + warning) }) {
                     return .approved(by: actor, via: "prompt")
                 }
                 return .unavailable(reason: "\(step.id) was not approved at the prompt")

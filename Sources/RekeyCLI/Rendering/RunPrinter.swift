@@ -59,6 +59,9 @@ final class RunPrinter: RunObserver {
             code = .success
             message = "Rotation aborted: the keys it created are deleted and the apps' configuration is restored."
             next = nil
+        case .interrupted:
+            code = .interrupted
+            message = "Interrupted. Every action that started was journaled; nothing is half done."
         }
         if let json {
             var fields: [String: JSONValue] = [
@@ -92,6 +95,7 @@ final class RunPrinter: RunObserver {
         case .paused: "paused"
         case .failed: "failed"
         case .aborted: "aborted"
+        case .interrupted: "interrupted"
         }
     }
 }

@@ -23,6 +23,8 @@ public struct RotationExecutor: Sendable {
     public var retry: RetryPolicy
     /// Fault injection (testing aid).
     public var faults: FaultInjector
+    /// Graceful stop requests.
+    public var stop: StopToken
 
     public init(
         platform: any Platform,
@@ -33,17 +35,19 @@ public struct RotationExecutor: Sendable {
         approvals: ApprovalSource = ApprovalSource(),
         clock: EngineClock = .system,
         retry: RetryPolicy = RetryPolicy(),
-        faults: FaultInjector = .none
+        faults: FaultInjector = .none,
+        stop: StopToken = StopToken()
     ) {
+        self.stop = stop
         self.platform = platform
         self.playbook = playbook
         self.targets = targets
         self.verifiers = verifiers
         self.observer = observer
         self.approvals = approvals
-        self.clock = clock
         self.retry = retry
         self.faults = faults
+        self.clock = clock.interruptible(by: stop)
     }
 
     /// Runs until the rotation finishes, reaches `limits.until`, pauses, fails, or is aborted.
@@ -67,12 +71,27 @@ public struct RotationExecutor: Sendable {
         var stepStartTimes: [StepID: Timestamp] = [:]
 
         return try await withThrowingTaskGroup(of: ItemReturn.self) { group in
+            var inFlight = 0
             while true {
+                if stop.isRequested {
+                    // Dispatch nothing new; let in-flight items finish and journal their outcome.
+                    if inFlight == 0 {
+                        try await journal.append(
+                            JournalEntry(type: .note, data: RecordData(message: "interrupted; resume to continue"))
+                        )
+                        return .interrupted
+                    }
+                    guard let returned = try await group.next() else { preconditionFailure("items in flight") }
+                    inFlight -= 1
+                    try apply(returned, to: &machine, outcomes: &outcomes)
+                    continue
+                }
                 let actions = machine.nextActions(limits: limits)
                 if actions.isEmpty {
                     guard let returned = try await group.next() else {
                         preconditionFailure("state machine waits for items but none is in flight")
                     }
+                    inFlight -= 1
                     try apply(returned, to: &machine, outcomes: &outcomes)
                     continue
                 }
@@ -94,10 +113,12 @@ public struct RotationExecutor: Sendable {
 
                     case .runItem(let ref, let attempt):
                         let context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        inFlight += 1
                         group.addTask { await runItem(ref, attempt: attempt, context: context, journal: journal) }
 
                     case .undoItem(let ref):
                         let context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        inFlight += 1
                         group.addTask { await undoItem(ref, context: context, journal: journal) }
 
                     case .completeStep(let step):
@@ -216,6 +237,9 @@ public struct RotationExecutor: Sendable {
             return ItemReturn(ref: ref, records: records, journalError: crash)
         } catch let error as JournalError {
             return ItemReturn(ref: ref, records: records, journalError: error)
+        } catch is RunInterrupted {
+            // A wait ended early for a stop request: nothing happened that isn't journaled.
+            return ItemReturn(ref: ref, records: records)
         } catch {
             let (message, retryable, pause) = Self.classify(error)
             do {
@@ -280,6 +304,8 @@ public struct RotationExecutor: Sendable {
             return ItemReturn(ref: ref, records: records, journalError: crash)
         } catch let error as JournalError {
             return ItemReturn(ref: ref, records: records, journalError: error)
+        } catch is RunInterrupted {
+            return ItemReturn(ref: ref, records: records)
         } catch {
             let (message, retryable, _) = Self.classify(error)
             do {

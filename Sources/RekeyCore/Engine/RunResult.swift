@@ -10,4 +10,6 @@ public enum RunResult: Sendable, Equatable {
     case failed(ItemRef, error: String, platformUnavailable: Bool)
     /// The rotation was rolled back.
     case aborted
+    /// A stop was requested (SIGINT, SIGTERM); in-flight items finished and the journal is consistent.
+    case interrupted
 }

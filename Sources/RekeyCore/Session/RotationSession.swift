@@ -17,6 +17,8 @@ public struct RotationSession: Sendable {
     public var retry: RetryPolicy
     /// Fault injection (testing aid).
     public var faults: FaultInjector
+    /// Graceful stop requests (signals).
+    public var stop: StopToken
 
     public init(
         provider: any BackendProvider,
@@ -25,8 +27,10 @@ public struct RotationSession: Sendable {
         observer: any RunObserver = SilentObserver(),
         clock: EngineClock = .system,
         retry: RetryPolicy = RetryPolicy(),
-        faults: FaultInjector = .none
+        faults: FaultInjector = .none,
+        stop: StopToken = StopToken()
     ) {
+        self.stop = stop
         self.provider = provider
         self.environment = environment
         self.toolVersion = toolVersion
@@ -281,7 +285,8 @@ public struct RotationSession: Sendable {
             approvals: approvals,
             clock: clock,
             retry: retry,
-            faults: faults
+            faults: faults,
+            stop: stop
         )
         let limits = RotationStateMachine.RunLimits(until: until, concurrency: playbook.options.concurrency)
         let result = try await executor.run(journal: writer, machine: &machine, limits: limits)
