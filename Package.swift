@@ -34,16 +34,22 @@ let package = Package(
         // Real platform backends: Inngest (REST v2 + GraphQL), HTTP client.
         .target(name: "RekeyPlatforms", dependencies: ["RekeyCore", "RekeyCrypto"]),
 
-        // The embedded emulator, in-process (and later over HTTP).
-        .target(name: "RekeySandbox", dependencies: ["RekeyCore", "RekeyCrypto"]),
+        // The embedded emulator, in-process and over HTTP (`rekey sandbox serve`).
+        .target(name: "RekeySandbox", dependencies: ["RekeyCore", "RekeyCrypto", "RekeyPlatforms"]),
 
         .testTarget(name: "RekeyCryptoTests", dependencies: ["RekeyCrypto"]),
         .testTarget(name: "RekeyCoreTests", dependencies: ["RekeyCore", "RekeySandbox"]),
-        .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyCore"]),
-        .testTarget(name: "RekeyCLITests", dependencies: ["RekeyCLI", "RekeyCore", "RekeySandbox"]),
+        .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyCore", "RekeyPlatforms"]),
+        .testTarget(name: "RekeyPlatformsTests", dependencies: ["RekeyPlatforms", "RekeyCore", "RekeySandbox"]),
+        .testTarget(
+            name: "RekeyCLITests",
+            dependencies: ["RekeyCLI", "RekeyCore", "RekeySandbox", "RekeyPlatforms"]
+        ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["rekey", "RekeyCore", "RekeySandbox"]
+            dependencies: ["rekey", "RekeyCore", "RekeySandbox", "RekeyPlatforms"],
+            // The Inngest SDK apps the tests start (located through #filePath, not as resources).
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -30,6 +30,7 @@ public enum RekeyCLI {
             case "approve": return try await ApproveCommand(context).run()
             case "abort": return try await AbortCommand(context).run()
             case "log": return try LogCommand(context).run()
+            case "reveal": return try await RevealCommand(context).run()
             case "sandbox init": return try await SandboxCommands(context).initialize()
             case "sandbox show": return try await SandboxCommands(context).show()
             case "sandbox redeploy": return try await SandboxCommands(context).redeploy()
@@ -40,9 +41,10 @@ public enum RekeyCLI {
                 return .usage
             }
         } catch let error as UsageError {
+            ErrorReport.reportJSON(error, when: context.json, on: terminal)
             return HelpRenderer(root: RekeyCommands.root, width: HelpRenderer.width(for: terminal)).report(error, to: terminal)
         } catch {
-            return ErrorReport.report(error, on: terminal)
+            return ErrorReport.report(error, on: terminal, json: context.json)
         }
     }
 }
@@ -75,9 +77,23 @@ struct CommandContext: Sendable {
             environment: environment,
             toolVersion: RekeyCommands.version,
             observer: observer,
+            retry: try retryPolicy(),
             faults: try FaultInjector.fromEnvironment(environment),
-            stop: signals.token
+            stop: signals.token,
+            sealKey: try sealKey()
         )
+    }
+
+    /// The retry policy; `REKEY_RETRY_BASE_DELAY` (seconds, a testing aid) shortens the backoff.
+    func retryPolicy() throws -> RetryPolicy {
+        guard let text = environment["REKEY_RETRY_BASE_DELAY"], !text.isEmpty else { return RetryPolicy() }
+        guard let base = Double(text), base >= 0, base <= 60 else {
+            throw UsageError.invalid(
+                "REKEY_RETRY_BASE_DELAY='\(text)' must be a number of seconds between 0 and 60",
+                command: arguments.commandPath
+            )
+        }
+        return RetryPolicy(maxAttempts: 8, baseDelay: base, maxDelay: max(base * 20, 0.001))
     }
 
     /// The process's signal handler (installed on first use, by commands that run rotations).

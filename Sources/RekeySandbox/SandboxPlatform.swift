@@ -168,7 +168,8 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
         }
     }
 
-    private func runningConfig(of app: AppSpec, operation: String) async throws -> SandboxState.Running {
+    /// What the app runs with (redeploying it first when `autoRedeploy` is on and its file changed).
+    func runningConfig(of app: AppSpec, operation: String) async throws -> SandboxState.Running {
         let find = { (state: SandboxState) throws -> Int in
             if let index = state.appIndex(app.platformID) ?? state.appIndex(app.name) { return index }
             throw PlatformError.notFound("the sandbox has no app '\(app.platformID)'")

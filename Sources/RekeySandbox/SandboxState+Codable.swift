@@ -84,6 +84,15 @@ extension SandboxState {
         for (index, app) in apps.enumerated() where app.envFile.isEmpty {
             return "apps[\(index)].envFile: empty"
         }
+        for (index, app) in apps.enumerated() {
+            if let url = app.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                return "apps[\(index)].url: not an http(s) URL"
+            }
+        }
+        if apiKey?.isEmpty == true { return "apiKey: empty; remove it to have 'rekey sandbox serve' make one" }
+        if sessionToken?.isEmpty == true {
+            return "sessionToken: empty; remove it to have 'rekey sandbox serve' make one"
+        }
         for (index, name) in options.disabledCapabilities.enumerated()
         where SandboxCapabilityName.capability(named: name) == nil {
             let known = SandboxCapabilityName.all.map(\.name).joined(separator: ", ")
@@ -151,7 +160,7 @@ private struct VersionProbe: Decodable {
 
 private struct FileV1: Codable {
     enum CodingKeys: String, CodingKey {
-        case version, environment, environmentWord, signingKeys, eventKeys, apps, options
+        case version, environment, environmentWord, signingKeys, eventKeys, apps, options, apiKey, sessionToken
     }
 
     var version: Int
@@ -161,6 +170,9 @@ private struct FileV1: Codable {
     var eventKeys: [EventKeyV1]
     var apps: [AppV1]
     var options: SandboxState.Options
+    /// Optional: absent in files written before `rekey sandbox serve` existed (and omitted when `nil`).
+    var apiKey: String?
+    var sessionToken: String?
 
     init(_ state: SandboxState) {
         version = SandboxState.formatVersion
@@ -189,10 +201,13 @@ private struct FileV1: Codable {
                     eventKey: $0.running.eventKey?.exposeValue()
                 ),
                 deployedAt: $0.deployedAt.map(ISO8601Date.init),
-                syncs: $0.syncs.map(SyncV1.init)
+                syncs: $0.syncs.map(SyncV1.init),
+                url: $0.url
             )
         }
         options = state.options
+        apiKey = state.apiKey?.exposeValue()
+        sessionToken = state.sessionToken?.exposeValue()
     }
 
     var state: SandboxState {
@@ -216,10 +231,13 @@ private struct FileV1: Codable {
                         eventKey: $0.running.eventKey.map(Secret.init)
                     ),
                     deployedAt: $0.deployedAt?.date,
-                    syncs: $0.syncs.map(\.sync)
+                    syncs: $0.syncs.map(\.sync),
+                    url: $0.url
                 )
             },
-            options: options
+            options: options,
+            apiKey: apiKey.map(Secret.init),
+            sessionToken: sessionToken.map(Secret.init)
         )
     }
 }
@@ -246,6 +264,8 @@ private struct AppV1: Codable {
     var running: RunningV1
     var deployedAt: ISO8601Date?
     var syncs: [SyncV1]
+    /// Optional: absent for emulated apps (and in files written before it existed).
+    var url: String?
 }
 
 private struct SyncV1: Codable {

@@ -22,6 +22,12 @@ public struct SandboxState: Sendable, Equatable, Codable {
     public var apps: [App]
     /// Behaviour switches of the emulator.
     public var options: Options
+    /// The REST API key `rekey sandbox serve` accepts as `Authorization: Bearer` (besides the signing
+    /// keys, raw or hashed), `nil` until `serve` makes one.
+    public var apiKey: Secret?
+    /// The dashboard session token `rekey sandbox serve` accepts on its GraphQL endpoint, `nil` until
+    /// `serve` makes one.
+    public var sessionToken: Secret?
 
     public init(
         environment: String,
@@ -29,7 +35,9 @@ public struct SandboxState: Sendable, Equatable, Codable {
         signingKeys: [SigningKey] = [],
         eventKeys: [EventKey] = [],
         apps: [App] = [],
-        options: Options = Options()
+        options: Options = Options(),
+        apiKey: Secret? = nil,
+        sessionToken: Secret? = nil
     ) {
         self.environment = environment
         self.environmentWord = environmentWord
@@ -37,6 +45,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
         self.eventKeys = eventKeys
         self.apps = apps
         self.options = options
+        self.apiKey = apiKey
+        self.sessionToken = sessionToken
     }
 
     /// A signing key of the environment.
@@ -100,6 +110,10 @@ public struct SandboxState: Sendable, Equatable, Codable {
         public var deployedAt: Date?
         /// Sync history, oldest first (the last ``maximumSyncs`` are kept).
         public var syncs: [Sync]
+        /// The app's Inngest serve endpoint (`http://127.0.0.1:3000/api/inngest`) when it is a real
+        /// process: `rekey sandbox serve` then resyncs it by sending it a PUT, and its SDK registers through
+        /// `POST /fn/register`. `nil` for an emulated app (the sandbox applies the SDK's rules itself).
+        public var url: String?
 
         /// How many sync records an app keeps.
         public static let maximumSyncs = 20
@@ -110,7 +124,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
             envFile: String,
             running: Running = Running(),
             deployedAt: Date? = nil,
-            syncs: [Sync] = []
+            syncs: [Sync] = [],
+            url: String? = nil
         ) {
             self.id = id
             self.name = name
@@ -118,6 +133,7 @@ public struct SandboxState: Sendable, Equatable, Codable {
             self.running = running
             self.deployedAt = deployedAt
             self.syncs = syncs
+            self.url = url
         }
     }
 

@@ -29,6 +29,9 @@ public struct SandboxStore: Sendable {
     public var lockTimeout: Double
     /// The fault and latency hook, if any.
     public var interceptor: Interceptor?
+    /// Called after a mutation was saved, before its result is returned: throwing here models a
+    /// response lost after the platform applied the change.
+    public var afterCommit: Interceptor?
 
     /// Creates a store over the state file at `path` (made absolute against the current directory).
     ///
@@ -64,6 +67,9 @@ public struct SandboxStore: Sendable {
     /// - Throws: What the interceptor or `body` throws, or a ``SandboxError`` about the state file.
     public func read<R>(_ operation: String = "read", _ body: (SandboxState) throws -> R) async throws -> R {
         try await intercept(SandboxOperation(name: operation, isMutation: false))
+        // Writes replace the file by rename, so a read needs no lock to see one consistent version; taking
+        // one would create the lock file, and a read (`rekey plan`) must leave the directory as it was.
+        guard FileIO.exists(lockPath) else { return try body(try load()) }
         return try await withLock { try body(try load()) }
     }
 
@@ -78,13 +84,15 @@ public struct SandboxStore: Sendable {
     ///   (including a change that breaks the state's invariants, which is not written).
     public func mutate<R>(_ operation: String = "mutate", _ body: (inout SandboxState) throws -> R) async throws -> R {
         try await intercept(SandboxOperation(name: operation, isMutation: true))
-        return try await withLock {
+        let result = try await withLock {
             let original = try load()
             var state = original
             let result = try body(&state)
             if state != original { try save(state) }
             return result
         }
+        if let afterCommit { try await afterCommit(SandboxOperation(name: operation, isMutation: true)) }
+        return result
     }
 
     /// Reads the state without the lock or the interceptor. Writes replace the file by `rename`, so the

@@ -1,4 +1,6 @@
+import Foundation
 import RekeyCore
+import RekeyPlatforms
 import RekeySandbox
 
 /// Builds the platform, targets and verifiers a playbook names: the one place that knows every
@@ -11,23 +13,97 @@ public struct BackendFactory: BackendProvider {
         for app in playbook.apps {
             switch app.target {
             case .dotenv(let path): targets[app.name] = DotenvTarget(path: path)
+            case .exec(let spec):
+                targets[app.name] = ExecTarget(
+                    app: app.name, spec: spec, environment: environment,
+                    withholding: Self.credentialVariables(of: playbook.platform))
+            case .manual(let location): targets[app.name] = ManualTarget(app: app.name, location: location)
             }
         }
         switch playbook.platform {
         case .sandbox(let state):
-            let sandbox = SandboxPlatform(statePath: state)
+            // REKEY_SANDBOX_FAULTS (a testing aid) injects latency and platform faults.
+            let faults = try SandboxFaults.fromEnvironment(environment, statePath: state)
+            var store = SandboxStore(path: state, interceptor: faults?.before)
+            store.afterCommit = faults?.after
+            let sandbox = SandboxPlatform(store: store)
             var verifiers: [String: any RolloutVerifier] = [:]
+            let transport = URLSessionTransport.make()
             for app in playbook.apps {
                 switch app.verify {
                 case .platform: verifiers[app.name] = sandbox
-                case .introspection, .approval: break
+                case .introspection(let url): verifiers[app.name] = try Self.introspection(url, transport, app.name)
+                case .approval: break
                 }
             }
             return Backends(platform: sandbox, targets: targets, verifiers: verifiers)
-        case .inngest:
-            throw BackendError.notAvailable(
-                "the 'inngest' platform is not available in this build yet; use the sandbox ('rekey demo')"
+        case .inngest(let settings):
+            let transport = URLSessionTransport.make()
+            let platform = try Self.inngest(
+                settings, environment: playbook.environment, variables: environment, transport)
+            var verifiers: [String: any RolloutVerifier] = [:]
+            for app in playbook.apps {
+                // The Inngest platform can't say what an app runs with: only its serve endpoint can.
+                if case .introspection(let url) = app.verify {
+                    verifiers[app.name] = try Self.introspection(url, transport, app.name)
+                }
+            }
+            return Backends(platform: platform, targets: targets, verifiers: verifiers)
+        }
+    }
+}
+
+extension BackendFactory {
+    /// The `inngest` platform for `settings`, with the credentials read from the variables it names. An
+    /// empty or unset session-token variable means guided key mutations.
+    ///
+    /// - Throws: ``BackendError/missingCredential(variable:purpose:)`` without an API key.
+    static func inngest(
+        _ settings: InngestSettings,
+        environment name: String,
+        variables: [String: String],
+        _ transport: @escaping HTTPTransport
+    ) throws -> InngestPlatform {
+        guard let apiKey = variables[settings.apiKeyEnv], !apiKey.isEmpty else {
+            throw BackendError.missingCredential(
+                variable: settings.apiKeyEnv,
+                purpose: "an Inngest API key (sk-inn-api-…, or a signing key of the environment) for the REST API"
             )
+        }
+        let session = settings.sessionTokenEnv.flatMap { variables[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        guard let apiURL = URL(string: settings.apiURL), let graphqlURL = URL(string: settings.graphqlURL) else {
+            throw BackendError.notAvailable("the playbook's Inngest URLs are not valid URLs")
+        }
+        return InngestPlatform(
+            configuration: InngestPlatform.Configuration(
+                apiURL: apiURL,
+                graphqlURL: graphqlURL,
+                environment: name,
+                environmentID: settings.environmentID,
+                apiKey: Secret(apiKey),
+                apiKeySource: settings.apiKeyEnv,
+                sessionToken: session.map(Secret.init),
+                sessionTokenSource: settings.sessionTokenEnv
+            ),
+            transport: transport
+        )
+    }
+
+    /// The verifier of an app checked through its serve endpoint.
+    static func introspection(_ url: String, _ transport: @escaping HTTPTransport, _ app: String) throws
+        -> IntrospectionVerifier
+    {
+        guard let parsed = URL(string: url) else {
+            throw BackendError.notAvailable("app '\(app)': the verify url is not a valid URL")
+        }
+        return IntrospectionVerifier(url: parsed, transport: transport)
+    }
+
+    /// The environment variables holding the platform's credentials: never passed to exec targets.
+    static func credentialVariables(of platform: PlatformSpec) -> Set<String> {
+        switch platform {
+        case .sandbox: []
+        case .inngest(let settings): Set([settings.apiKeyEnv] + (settings.sessionTokenEnv.map { [$0] } ?? []))
         }
     }
 }

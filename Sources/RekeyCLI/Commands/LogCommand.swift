@@ -52,9 +52,12 @@ struct LogCommand {
                 parts += variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value?.hex ?? "removed")" }
             }
             if let detail = outcome.detail { parts.append(detail) }
+            if outcome.sealed != nil { parts.append("secret sealed") }
             if !parts.isEmpty { text += ": " + parts.joined(separator: ", ") }
         }
         if data.adopted == true { text += " (found already done)" }
+        if let variable = data.variable { text += ": \(variable)" }
+        if let fingerprint = data.fingerprint { text += " (fp \(fingerprint))" }
         if let by = data.by { text += " by \(by)" }
         if let via = data.via { text += " via \(via)" }
         if let error = data.error { text += ": \(error)" }

@@ -9,6 +9,8 @@ struct RunCommand {
     func run() async throws -> ExitCode {
         let arguments = context.arguments
         guard let playbook = arguments.positional(0) else { preconditionFailure("the parser requires PLAYBOOK") }
+        if let plan = try savedPlan(at: playbook) { return try await run(saved: plan, path: playbook) }
+        try refusePlanHashWithoutSavedPlan(playbook)
         let (observer, printer) = makeObserver()
         let session = try context.session(observer: observer)
         let outcome = try await session.start(
@@ -23,6 +25,7 @@ struct RunCommand {
     func resume() async throws -> ExitCode {
         let arguments = context.arguments
         guard let journal = arguments.positional(0) else { preconditionFailure("the parser requires JOURNAL") }
+        try requirePlanHash(ofJournal: FileIO.absolute(journal))
         let (observer, printer) = makeObserver()
         let session = try context.session(observer: observer)
         let outcome = try await session.resume(
@@ -35,14 +38,14 @@ struct RunCommand {
 
     // MARK: - Output
 
-    private func makeObserver() -> (any RunObserver, RunPrinter) {
+    func makeObserver() -> (any RunObserver, RunPrinter) {
         let printer = RunPrinter(terminal: context.terminal, json: context.json)
         return (printer, printer)
     }
 
-    private func approvals() throws -> ApprovalSource {
+    func approvals() throws -> ApprovalSource {
         let steps = try context.arguments.strings("approve").map(context.step)
-        let actor = Identity.actor(explicit: nil, environment: context.environment)
+        let actor = Identity.actor(explicit: context.arguments.string("by"), environment: context.environment)
         guard context.interactive else {
             return ApprovalSource(preApproved: Set(steps), actor: actor)
         }
@@ -65,7 +68,7 @@ struct RunCommand {
         }
     }
 
-    private func report(_ outcome: RotationSession.Outcome, printer: RunPrinter) -> ExitCode {
+    func report(_ outcome: RotationSession.Outcome, printer: RunPrinter) -> ExitCode {
         let status = (try? JournalReader.read(path: outcome.journal)).flatMap { contents in
             (try? RotationSession.replay(contents)).map { RotationStatus(contents: contents, machine: $0) }
         }

@@ -25,7 +25,7 @@ public enum RekeyCommands {
             "Exit codes:\n" + ExitCode.summaryLines.joined(separator: "\n")
                 + "\n'rekey help exit-codes' says what to do next for each.",
         ],
-        subcommands: [plan, run, resume, status, explain, gate, approve, abort, log, sandbox, demo, help],
+        subcommands: [plan, run, resume, status, explain, gate, approve, abort, log, reveal, sandbox, demo, help],
         examples: [
             UsageExample("See a whole rotation against a throwaway sandbox first:", "rekey demo"),
             UsageExample(
@@ -69,6 +69,30 @@ public enum RekeyCommands {
         repeatable: true
     )
 
+    private static let planHashOption = ArgumentSpec.option(
+        "plan-hash",
+        value: "hash",
+        help: "Go ahead only if the rotation's plan has this hash (in full, or its first 12 or more characters, as "
+            + "'rekey plan' printed it), so that --approve approves exactly the plan that was reviewed. Another plan "
+            + "exits 65 and changes nothing."
+    )
+
+    private static let approverOption = ArgumentSpec.option(
+        "by",
+        value: "name",
+        help: "Who approves with --approve, as recorded in the journal. Default: the CI actor (GITHUB_ACTOR, "
+            + "GITLAB_USER_LOGIN, BUILDKITE_BUILD_CREATOR), else your user name."
+    )
+
+    private static let sealKeyFileOption = ArgumentSpec.option(
+        "seal-key-file",
+        value: "file",
+        help: "The seal key, for platforms that show a new secret only once: rekey keeps such a secret sealed "
+            + "(AES-256-GCM) in the journal until every app holds it. The file holds base64 of 32 random bytes "
+            + "('openssl rand -base64 32') and must be readable by you only (mode 0600). Default: the "
+            + "REKEY_SEAL_KEY environment variable. Use the same key for the whole rotation."
+    )
+
     private static let nonInteractiveFlag = ArgumentSpec.flag(
         "non-interactive",
         help: "Never prompt. Where a person must act or approve, pause and exit 3, printing the command that "
@@ -77,7 +101,8 @@ public enum RekeyCommands {
 
     private static let jsonProgressFlag = ArgumentSpec.flag(
         "json",
-        help: "Print progress as JSON Lines (one event per line) on standard output, for CI."
+        help: "Print progress as JSON Lines on standard output, for CI: one event per line, schema "
+            + "rekey.events/v1 (see the README), and nothing else. Implies --non-interactive."
     )
 
     private static let stepList: String = {
@@ -120,7 +145,11 @@ public enum RekeyCommands {
         arguments: [
             .positional("playbook", help: "The playbook (JSON): platform, environment, apps and options."),
             .option("out", value: "plan", help: "Also write the frozen plan to this file, for review and 'rekey run'."),
-            .flag("json", help: "Print the plan as JSON instead of text."),
+            .flag(
+                "json",
+                help: "Print the plan as one line of JSON instead of text "
+                    + "({\"schema\": \"rekey.plan/v1\", \"plan\": …}); 'rekey run' accepts that output as a plan file too."
+            ),
         ],
         examples: [
             UsageExample("Review a rotation:", "rekey plan Playbooks/inngest-cloud.json"),
@@ -149,6 +178,9 @@ public enum RekeyCommands {
             ),
             untilOption,
             approveOption,
+            planHashOption,
+            approverOption,
+            sealKeyFileOption,
             nonInteractiveFlag,
             jsonProgressFlag,
             .flag(
@@ -178,12 +210,16 @@ public enum RekeyCommands {
                 + "approval. A step that was interrupted half-way starts again by reading the platform, so "
                 + "nothing is done twice. Resuming a finished rotation changes nothing."
         ],
-        arguments: [journalArgument, untilOption, approveOption, nonInteractiveFlag, jsonProgressFlag],
+        arguments: [
+            journalArgument, untilOption, approveOption, planHashOption, approverOption, sealKeyFileOption,
+            nonInteractiveFlag, jsonProgressFlag,
+        ],
         examples: [
             UsageExample("Continue where it stopped:", "rekey resume rotation.jsonl"),
             UsageExample(
-                "CI: continue once the redeploy gate passed, approving the point of no return:",
-                "rekey resume rotation.jsonl --approve rotate-signing-key --non-interactive"
+                "CI: continue once the redeploy gate passed, approving the point of no return of the reviewed plan:",
+                "rekey resume rotation.jsonl --approve rotate-signing-key --plan-hash 3bf75c718dfc \\\n"
+                    + "    --non-interactive"
             ),
         ]
     )
@@ -196,7 +232,10 @@ public enum RekeyCommands {
             "Read-only: lists every step with its state (done, running, waiting, failed, pending), what a "
                 + "waiting step needs, and the command that continues."
         ],
-        arguments: [journalArgument, .flag("json", help: "Print the status as JSON.")],
+        arguments: [
+            journalArgument,
+            .flag("json", help: "Print the status as one line of JSON (schema rekey.status/v1, see the README)."),
+        ],
         examples: [UsageExample("Check on a rotation:", "rekey status rotation.jsonl")]
     )
 
@@ -216,28 +255,33 @@ public enum RekeyCommands {
     /// `rekey gate JOURNAL STEP [--wait] [--timeout DUR] [--json]`
     public static let gate = CommandSpec(
         "gate",
-        abstract: "Check a gate (such as confirm-redeploy) and record it when it passes.",
+        abstract: "Exit 0 once a step of a rotation is done, 3 while it is not: for CI jobs that depend on it.",
         discussion: [
-            "A gate passes when its condition is verified: for confirm-redeploy, every app reports the new "
-                + "keys through its serve endpoint. Exits 0 when the gate passed (then 'rekey resume' moves "
-                + "on), 3 when it has not passed yet. Where a gate cannot be verified automatically, use "
-                + "'rekey approve' instead."
+            "Read-only: gate reads the journal, never the platform, and changes nothing. Exits 0 once STEP is "
+                + "done, 3 while it is not (yet), 1 if the rotation failed or was aborted (STEP will not complete "
+                + "until someone acts), 65 if the journal is damaged. A deploy job can gate on stage-event-keys "
+                + "(the new keys are in the apps' configuration) before it deploys.",
+            "With --wait it checks again with backoff (1s, growing to 30s) until STEP is done, the rotation fails, "
+                + "or --timeout runs out, and says on standard error why it is still waiting.",
         ],
         arguments: [
             journalArgument,
-            .positional("step", help: "The gate's step id, for example confirm-redeploy."),
-            .flag("wait", help: "Keep checking until the gate passes or --timeout runs out."),
+            .positional("step", help: "The step to wait for, for example stage-event-keys or confirm-redeploy."),
+            .flag("wait", help: "Keep checking until the step is done, the rotation fails, or --timeout runs out."),
             .option(
                 "timeout", value: "duration",
-                help: "How long --wait keeps checking: 90s, 10m, 1h or a number of seconds. Default: the "
-                    + "gate's timeout in the playbook."
+                help: "How long --wait keeps checking: 90s, 10m, 1h or a number of seconds. Default: 1h."
             ),
-            .flag("json", help: "Print the gate's state as JSON."),
+            .flag(
+                "json",
+                help: "Print JSON Lines on standard output (schema rekey.events/v1): a 'waiting' event per check "
+                    + "and a final 'gate' event, and nothing else."
+            ),
         ],
         examples: [
-            UsageExample("Has every app been redeployed?", "rekey gate rotation.jsonl confirm-redeploy"),
+            UsageExample("CI: deploy only once the new keys are staged:", "rekey gate rotation.jsonl stage-event-keys"),
             UsageExample(
-                "CI: wait up to 30 minutes for the redeploy:",
+                "CI: wait up to 30 minutes for the redeploy to be confirmed:",
                 "rekey gate rotation.jsonl confirm-redeploy --wait --timeout 30m"
             ),
         ]
@@ -282,12 +326,46 @@ public enum RekeyCommands {
         ],
         arguments: [
             journalArgument,
+            .option(
+                "approve",
+                value: "step",
+                help: "Confirm that you restored, by hand, what a manual target of STEP was asked to get back "
+                    + "(the abort paused and listed it). Repeat for several steps.",
+                repeatable: true
+            ),
             .flag(
                 "non-interactive",
                 help: "Do not ask for the typed confirmation (for CI and scripts): roll back straight away."
             ),
         ],
         examples: [UsageExample("Roll back a rotation that went wrong:", "rekey abort rotation.jsonl")]
+    )
+
+    /// `rekey reveal JOURNAL --app APP --var NAME [--seal-key-file FILE]`
+    public static let reveal = CommandSpec(
+        "reveal",
+        abstract: "Show a value that a person must set by hand (a manual target), once, on a terminal.",
+        discussion: [
+            "Where an app's configuration is changed by hand (target kind 'manual'), the rotation pauses and lists "
+                + "each variable to set with the fingerprint of its value, never the value. reveal shows that value: "
+                + "only when standard input and output are a terminal, after you confirm, and it first records in "
+                + "the journal who saw which variable of which app, and when (with the value's fingerprint, never "
+                + "the value).",
+            "Clear your screen and scrollback after copying the value, set it where the pause said, then continue "
+                + "with 'rekey resume JOURNAL'.",
+        ],
+        arguments: [
+            journalArgument,
+            .option("app", value: "app", help: "The app, as named in the playbook (required)."),
+            .option("var", value: "name", help: "The variable, for example INNGEST_SIGNING_KEY (required)."),
+            sealKeyFileOption,
+        ],
+        examples: [
+            UsageExample(
+                "Show the new signing key a manual app waits for:",
+                "rekey reveal rotation.jsonl --app billing --var INNGEST_SIGNING_KEY"
+            )
+        ]
     )
 
     /// `rekey log JOURNAL [--verify] [--json]`
@@ -324,7 +402,7 @@ public enum RekeyCommands {
             "A sandbox is a directory holding a fake environment (signing keys, event keys with filters, apps "
                 + "with dotenv files) and a playbook that points at it. Every rekey command works against it."
         ],
-        subcommands: [sandboxInit, sandboxShow, sandboxRedeploy],
+        subcommands: [sandboxInit, sandboxShow, sandboxRedeploy, sandboxServe],
         examples: [
             UsageExample(
                 "Rotate keys in a sandbox:",
@@ -376,11 +454,22 @@ public enum RekeyCommands {
         abstract: "Serve a sandbox over HTTP on 127.0.0.1, with the real platform's API.",
         discussion: [
             "Runs until Ctrl-C. Point a playbook's platform URL at the printed address to exercise the HTTP "
-                + "backends end to end."
+                + "backends end to end.",
+            "It speaks Inngest's wire protocol: REST v2 (/v2/keys/signing, /v2/keys/events, /v2/apps, "
+                + "/v2/apps/ID/syncs), the dashboard's GraphQL operations (/gql) and the SDKs' /fn/register. The "
+                + "REST API takes the sandbox's apiKey (or a signing key) as Bearer, GraphQL its sessionToken; both "
+                + "are made on first start and kept in the state file. An app with a 'url' in the state file is a "
+                + "real process: a resync sends it a PUT and its SDK registers with its own signing key.",
         ],
         arguments: [
             sandboxDirectory,
             .option("port", value: "n", help: "The port to listen on. Default: a free port, printed at start."),
+        ],
+        examples: [
+            UsageExample(
+                "Serve a sandbox, then plan against it:",
+                "rekey sandbox serve sandbox --port 8288 &\nrekey plan Playbooks/inngest-local.json"
+            )
         ]
     )
 

@@ -9,6 +9,9 @@ public enum InngestVariables {
 
     /// All three, in the order they are read.
     public static let all = [signingKey, signingKeyFallback, eventKey]
+    /// Dev mode switch: any value but unset, `""`, `0` or `false` turns signature checks off (read by the
+    /// planner to warn; rekey never writes it).
+    public static let dev = "INNGEST_DEV"
 
     /// The snapshot of a variable's state: signing-key variables are fingerprinted like signing keys
     /// (hashed form), others by their UTF-8 bytes.

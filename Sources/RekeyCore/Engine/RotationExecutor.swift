@@ -25,6 +25,8 @@ public struct RotationExecutor: Sendable {
     public var faults: FaultInjector
     /// Graceful stop requests.
     public var stop: StopToken
+    /// The operator's key for secrets the platform shows once, if given.
+    public var sealKey: SealKey?
 
     public init(
         platform: any Platform,
@@ -36,9 +38,11 @@ public struct RotationExecutor: Sendable {
         clock: EngineClock = .system,
         retry: RetryPolicy = RetryPolicy(),
         faults: FaultInjector = .none,
-        stop: StopToken = StopToken()
+        stop: StopToken = StopToken(),
+        sealKey: SealKey? = nil
     ) {
         self.stop = stop
+        self.sealKey = sealKey
         self.platform = platform
         self.playbook = playbook
         self.targets = targets
@@ -69,6 +73,11 @@ public struct RotationExecutor: Sendable {
         }
         var outcomes = Self.outcomes(of: machine)
         var stepStartTimes: [StepID: Timestamp] = [:]
+        let manual = ManualConfirmations(
+            steps: approvals.preApproved,
+            actor: approvals.actor,
+            requests: ManualRequest.journaled(in: await journal.allRecords)
+        )
 
         return try await withThrowingTaskGroup(of: ItemReturn.self) { group in
             var inFlight = 0
@@ -112,12 +121,17 @@ public struct RotationExecutor: Sendable {
                         observer.handle(.stepStarted(planned))
 
                     case .runItem(let ref, let attempt):
-                        let context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        var context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        context.manual = manual
+                        context.journalPath = journal.path
                         inFlight += 1
                         group.addTask { await runItem(ref, attempt: attempt, context: context, journal: journal) }
 
                     case .undoItem(let ref):
-                        let context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        var context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
+                        context.manual = manual
+                        context.journalPath = journal.path
+                        context.isUndo = true
                         inFlight += 1
                         group.addTask { await undoItem(ref, context: context, journal: journal) }
 
@@ -246,7 +260,12 @@ public struct RotationExecutor: Sendable {
                 if pause {
                     records.append(
                         try await journal.append(
-                            JournalEntry(type: .paused, step: ref.step, item: ref.item, data: RecordData(message: message))
+                            JournalEntry(
+                                type: .paused,
+                                step: ref.step,
+                                item: ref.item,
+                                data: RecordData(outcome: Self.manualRequest(error)?.outcome, message: message)
+                            )
                         )
                     )
                     observer.handle(.waiting(ref, message: message))
@@ -307,8 +326,23 @@ public struct RotationExecutor: Sendable {
         } catch is RunInterrupted {
             return ItemReturn(ref: ref, records: records)
         } catch {
-            let (message, retryable, _) = Self.classify(error)
+            let (message, retryable, pause) = Self.classify(error)
             do {
+                if pause {
+                    // A person must restore something by hand (a manual target): `rekey abort` continues.
+                    records.append(
+                        try await journal.append(
+                            JournalEntry(
+                                type: .paused,
+                                step: ref.step,
+                                item: ref.item,
+                                data: RecordData(outcome: Self.manualRequest(error)?.outcome, message: message)
+                            )
+                        )
+                    )
+                    observer.handle(.waiting(ref, message: message))
+                    return ItemReturn(ref: ref, records: records)
+                }
                 records.append(
                     try await journal.append(
                         JournalEntry(
@@ -361,7 +395,8 @@ public struct RotationExecutor: Sendable {
             clock: clock,
             observer: observer,
             retry: retry,
-            item: ref
+            item: ref,
+            sealKey: sealKey
         )
     }
 
@@ -398,6 +433,7 @@ public struct RotationExecutor: Sendable {
         switch error {
         case let error as StepError:
             if case .pause(let message) = error { return (message, true, true) }
+            if case .awaitingOperator(let request) = error { return (request.message, true, true) }
             if case .platform(let platformError) = error { return (platformError.description, platformError.isRetryable, false) }
             return (error.description, error.isRetryable, false)
         case let error as PlatformError:
@@ -405,6 +441,12 @@ public struct RotationExecutor: Sendable {
         default:
             return ("\(error)", false, false)
         }
+    }
+
+    /// The manual-target request an error carries, if any (journaled with the pause, for `rekey reveal`).
+    static func manualRequest(_ error: any Error) -> ManualRequest? {
+        guard case .awaitingOperator(let request)? = error as? StepError else { return nil }
+        return request
     }
 
     static func retrying<T: Sendable>(

@@ -142,7 +142,7 @@ public struct RotationStateMachine: Sendable {
         switch record.type {
         case .plan:
             guard record.seq == 0 else { throw fail(record, "a plan record after the start") }
-        case .note:
+        case .note, .reveal:
             break
         case .approval:
             let step = try knownStep(record)

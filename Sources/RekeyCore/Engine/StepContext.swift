@@ -22,6 +22,14 @@ public struct StepContext: Sendable {
     public let retry: RetryPolicy
     /// The item being worked on.
     public let item: ItemRef
+    /// The operator's key for secrets the platform shows once (``SealedSecret``), if one was given.
+    public var sealKey: SealKey? = nil
+    /// What the operator confirmed for manual targets in this run (`--approve STEP`).
+    public var manual = ManualConfirmations()
+    /// The journal's path, for the commands shown to a person.
+    public var journalPath = "JOURNAL"
+    /// Whether the item is being rolled back (`rekey abort`) rather than run.
+    public var isUndo = false
 
     /// The app named `name`.
     public func app(_ name: String) throws(StepError) -> AppSpec {
@@ -66,7 +74,9 @@ public struct StepContext: Sendable {
 
     /// The secret of key `id`, checked against `fingerprint` when one was recorded.
     public func secret(_ kind: KeyKind, id: String, fingerprint: Fingerprint?) async throws -> Secret {
-        guard let secret = try await secrets.secret(kind, id: id) else {
+        // A platform that shows a secret once lists the key without it: the creating item sealed it.
+        let listed = try await secrets.secret(kind, id: id)
+        guard let secret = try listed ?? unsealedSecret(keyID: id) else {
             throw StepError.precondition(
                 "the \(kind.rawValue) key \(id) is not listed by the platform any more; it was deleted outside rekey"
             )

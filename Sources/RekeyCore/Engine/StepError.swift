@@ -12,6 +12,9 @@ public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
     case platform(PlatformError)
     /// A target could not be read or written.
     case target(String)
+    /// A person must change a manual target; the run pauses (exit 3) with the request journaled, and
+    /// resume continues once the change is verified or confirmed.
+    case awaitingOperator(ManualRequest)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
         case .pause(let message): message
         case .platform(let error): error.description
         case .target(let message): message
+        case .awaitingOperator(let request): request.message
         }
     }
 
@@ -28,7 +32,7 @@ public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch self {
         case .platform(let error): error.isRetryable
-        case .pause: true
+        case .pause, .awaitingOperator: true
         default: false
         }
     }

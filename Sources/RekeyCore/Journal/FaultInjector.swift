@@ -13,11 +13,16 @@
 /// - `before-effect:STEP/ITEM` / `after-effect:STEP/ITEM`: right before or right after the side effect
 ///   of ITEM in STEP (e.g. `after-effect:create-event-keys/ek_1a2b`), while its outcome is not yet
 ///   journaled.
+///
+/// `disk-full:N` does not kill: from record N on, every journal write fails with ENOSPC, as on a full
+/// disk, and the run must stop before any side effect whose intent could not be recorded.
 public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
     case beforeRecord(Int)
     case afterRecord(Int)
     case beforeEffect(step: StepID, item: String)
     case afterEffect(step: StepID, item: String)
+    /// The journal is about to write records up to and including this seq (checked by `disk-full:N`).
+    case journalWrite(throughSeq: Int)
 
     /// Parses the `REKEY_FAULT_POINT` syntax.
     public init?(parsing text: String) {
@@ -27,6 +32,9 @@ public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
         case "before-record", "after-record":
             guard let n = Int(parts[1]), n >= 0 else { return nil }
             self = parts[0] == "before-record" ? .beforeRecord(n) : .afterRecord(n)
+        case "disk-full":
+            guard let n = Int(parts[1]), n >= 0 else { return nil }
+            self = .journalWrite(throughSeq: n)
         case "before-effect", "after-effect":
             let target = parts[1].split(separator: "/", maxSplits: 1).map(String.init)
             guard target.count == 2 else { return nil }
@@ -45,6 +53,7 @@ public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
         case .afterRecord(let n): "after-record:\(n)"
         case .beforeEffect(let step, let item): "before-effect:\(step)/\(item)"
         case .afterEffect(let step, let item): "after-effect:\(step)/\(item)"
+        case .journalWrite(let seq): "disk-full:\(seq)"
         }
     }
 }
@@ -71,6 +80,15 @@ public struct FaultInjector: Sendable {
         }
     }
 
+    /// Makes journal writes that include record `full` or later fail with ENOSPC.
+    public static func diskFull(fromRecord full: Int) -> FaultInjector {
+        FaultInjector { reached in
+            if case .journalWrite(let seq) = reached, seq >= full {
+                throw FileIOError("write", path: "journal", code: ENOSPC)
+            }
+        }
+    }
+
     /// Reads `REKEY_FAULT_POINT` from `environment`; no variable means no faults.
     /// - Throws: A description of the accepted syntax when the variable is malformed.
     public static func fromEnvironment(_ environment: [String: String]) throws -> FaultInjector {
@@ -78,6 +96,7 @@ public struct FaultInjector: Sendable {
         guard let point = FaultPoint(parsing: text) else {
             throw FaultPointSyntaxError(text: text)
         }
+        if case .journalWrite(let full) = point { return .diskFull(fromRecord: full) }
         return .kill(at: point)
     }
 
@@ -92,7 +111,7 @@ public struct FaultPointSyntaxError: Error, CustomStringConvertible {
     public var text: String
     public var description: String {
         "REKEY_FAULT_POINT='\(text)' is not a fault point; use before-record:N, after-record:N, "
-            + "before-effect:STEP/ITEM or after-effect:STEP/ITEM"
+            + "before-effect:STEP/ITEM, after-effect:STEP/ITEM or disk-full:N"
     }
 }
 

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Every record carries the format version, its position, its time, what happened, where, and the
 /// SHA-256 of the previous line, so that truncation, reordering and edits are detected. No record
-/// ever holds key material: only key ids, names, filters and ``Fingerprint``s.
+/// ever holds key material in the clear: only key ids, names, filters and ``Fingerprint``s, and, where
+/// a platform shows a new secret only once, that secret sealed (``ItemOutcome/sealed``).
 public struct JournalRecord: Sendable, Equatable, Codable {
     /// The journal format version this type writes and reads.
     public static let formatVersion = 1
@@ -106,6 +107,9 @@ public enum RecordType: String, Sendable, Codable, CaseIterable {
     case finished
     /// Something worth keeping in the history (a dropped torn line, a hazard); no state change.
     case note
+    /// A person was shown a secret by `rekey reveal`: who, when, which app and variable, the value's
+    /// fingerprint (never the value); no state change.
+    case reveal
 }
 
 /// The details of a record. Fields are optional and only those relevant to the record type are set.
@@ -136,6 +140,10 @@ public struct RecordData: Sendable, Equatable, Codable {
     public var message: String?
     /// Duration of the step or item in milliseconds (`done`, `step-done`).
     public var durationMs: Int?
+    /// The variable a secret was shown for (`reveal`).
+    public var variable: String?
+    /// The fingerprint of the value shown (`reveal`).
+    public var fingerprint: Fingerprint?
 
     public init(
         plan: RotationPlan? = nil,
@@ -150,7 +158,9 @@ public struct RecordData: Sendable, Equatable, Codable {
         via: String? = nil,
         planHash: String? = nil,
         message: String? = nil,
-        durationMs: Int? = nil
+        durationMs: Int? = nil,
+        variable: String? = nil,
+        fingerprint: Fingerprint? = nil
     ) {
         self.plan = plan
         self.outcome = outcome
@@ -165,6 +175,8 @@ public struct RecordData: Sendable, Equatable, Codable {
         self.planHash = planHash
         self.message = message
         self.durationMs = durationMs
+        self.variable = variable
+        self.fingerprint = fingerprint
     }
 }
 
@@ -184,6 +196,9 @@ public struct ItemOutcome: Sendable, Equatable, Codable {
     public var observed: [String: String]?
     /// A message from the platform (sync id, status).
     public var detail: String?
+    /// The new key's secret, sealed, where the platform shows it only once (``SealedSecret``); `nil`
+    /// everywhere else.
+    public var sealed: SealedSecret?
 
     public init(
         keyID: String? = nil,
@@ -192,7 +207,8 @@ public struct ItemOutcome: Sendable, Equatable, Codable {
         filter: KeyFilter? = nil,
         variables: [String: Fingerprint?]? = nil,
         observed: [String: String]? = nil,
-        detail: String? = nil
+        detail: String? = nil,
+        sealed: SealedSecret? = nil
     ) {
         self.keyID = keyID
         self.fingerprint = fingerprint
@@ -201,5 +217,6 @@ public struct ItemOutcome: Sendable, Equatable, Codable {
         self.variables = variables
         self.observed = observed
         self.detail = detail
+        self.sealed = sealed
     }
 }

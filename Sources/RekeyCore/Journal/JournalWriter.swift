@@ -169,7 +169,15 @@ public actor JournalWriter {
         while !pending.isEmpty {
             let batch = pending
             pending = []
-            let result = await writeAndSync(batch.flatMap(\.bytes))
+            var result: Result<Void, JournalError>
+            do {
+                try faults.reach(.journalWrite(throughSeq: batch.last?.seq ?? 0))
+                result = await writeAndSync(batch.flatMap(\.bytes))
+            } catch let error as FileIOError {
+                result = .failure(.io(path: path, FileIOError(error.operation, path: path, code: error.code)))
+            } catch {
+                result = .failure(.writerFailed(path: path))
+            }
             switch result {
             case .success:
                 if let last = batch.last { lock.recordHead(seq: last.seq, hash: last.hash) }

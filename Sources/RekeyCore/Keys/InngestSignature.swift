@@ -31,6 +31,29 @@ public enum InngestSignature {
         return ConstantTime.equal(Array(expected.utf8), Array(parsed.signature.utf8))
     }
 
+    /// Signs a JSON request body as the SDKs verify it: over its RFC 8785 canonical form (``JCS``).
+    ///
+    /// - Returns: The canonical body to send, and the header value.
+    public static func signJSON(_ body: JSONValue, timestamp: Int, key: Secret) -> (body: [UInt8], header: String) {
+        let canonical = JCS.canonicalize(body)
+        return (canonical, header(body: canonical, timestamp: timestamp, key: key))
+    }
+
+    /// Verifies the signature an SDK put on its *response* (`X-Inngest-Signature`), which covers the raw
+    /// body bytes without canonicalisation and is made with the key that verified our request. The Go
+    /// SDK signs the body without its trailing newline, so that form is accepted too.
+    ///
+    /// - Parameters:
+    ///   - header: The response's `X-Inngest-Signature`, `nil` when absent (then `false`).
+    ///   - body: The response body as received.
+    ///   - key: The key our request was signed with.
+    public static func verifyResponse(header: String?, body: [UInt8], key: Secret) -> Bool {
+        guard let header else { return false }
+        if verify(header: header, body: body, key: key) { return true }
+        guard body.last == 0x0A else { return false }
+        return verify(header: header, body: Array(body.dropLast()), key: key)
+    }
+
     /// Splits a header into its timestamp and signature, or `nil` when malformed.
     public static func parse(_ header: String) -> (timestamp: Int, signature: String)? {
         var timestamp: Int?

@@ -120,11 +120,19 @@ public struct LiveState: Sendable, Equatable, Codable {
     public var eventKeys: [KeySnapshot]
     /// Each app's key variables.
     public var apps: [AppSnapshot]
+    /// The ids of the apps registered on the platform, when it can list them (`nil`: not listed).
+    public var registeredApps: [String]?
 
-    public init(signingKeys: [KeySnapshot], eventKeys: [KeySnapshot], apps: [AppSnapshot]) {
+    public init(
+        signingKeys: [KeySnapshot],
+        eventKeys: [KeySnapshot],
+        apps: [AppSnapshot],
+        registeredApps: [String]? = nil
+    ) {
         self.signingKeys = signingKeys
         self.eventKeys = eventKeys
         self.apps = apps
+        self.registeredApps = registeredApps
     }
 
     /// The active signing key.
@@ -273,10 +281,14 @@ public struct PlannedItem: Sendable, Equatable, Codable {
     public var id: String
     /// What will happen to it, for humans (`api: INNGEST_SIGNING_KEY=new, …`).
     public var summary: String
+    /// The calls the item will make (platform operations, target reads and writes), in order, for the
+    /// reviewer; `nil` in plans made before rekey listed them.
+    public var calls: [String]?
 
-    public init(id: String, summary: String) {
+    public init(id: String, summary: String, calls: [String]? = nil) {
         self.id = id
         self.summary = summary
+        self.calls = calls
     }
 }
 

@@ -31,33 +31,111 @@ public struct RotationPlanner: Sendable {
     public func makePlan(rotationID: String? = nil) async throws -> RotationPlan {
         let now = clock.now()
         let id = rotationID ?? "rot-\(now.dateString.replacingOccurrences(of: "-", with: ""))-\(SecureRandom.hex(3))"
+        let observation = try await observe()
+        let signingKeys = observation.signingKeys
+        let eventKeys = observation.eventKeys
+        let needsEventKeys = observation.needsEventKeys
+        var warnings: [String] = []
+
+        guard let active = signingKeys.first(where: { $0.isActive == true }) else {
+            throw PlanningError.noActiveSigningKey
+        }
+        let creates = playbook.steps.contains(.createSigningKey)
+        if let inactive = signingKeys.first(where: { $0.isActive != true }), creates {
+            throw PlanningError.inactiveSigningKeyExists(id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
+        }
+
+        for (app, snapshot) in zip(playbook.apps, observation.state.apps) {
+            if snapshot.eventKeyID == nil, let name = app.eventKey, needsEventKeys,
+                !eventKeys.contains(where: { $0.name == name })
+            {
+                warnings.append("app '\(app.name)': the playbook names event key '\(name)', which does not exist")
+            }
+            warnings += Self.hazards(
+                app: app.name, signing: snapshot.signingKey, fallback: snapshot.signingKeyFallback,
+                event: snapshot.eventKey, active: active, eventKeyFound: snapshot.eventKeyID != nil,
+                needsEventKeys: needsEventKeys)
+        }
+        warnings += observation.valueWarnings
+        warnings += reachabilityWarnings(observation)
+        if needsEventKeys, eventKeys.contains(where: { $0.filter == nil }) {
+            // The Inngest REST API lists event keys without their filters (only the dashboard API has them).
+            warnings.append(
+                "the platform's API does not show event key filters, so this plan shows none and rekey can't check "
+                    + "them: copy each old key's event and IP filters by hand (a dashboard session token lets rekey "
+                    + "read and copy them)"
+            )
+        }
+        warnings += EarlierRotations.unfinished(near: playbook.path, environment: playbook.environment).map(\.warning)
+
+        let replacements = Self.replacements(
+            eventKeys: eventKeys,
+            template: playbook.options.keyName,
+            date: now.dateString,
+            rotationID: id
+        )
+        let calls = PlannedCalls(
+            platform: platform, playbook: playbook, replacements: replacements, activeSigningKeyID: active.id)
+        let plannedSteps = plannedSteps(baseline: observation.state, replacements: replacements, active: active)
+            .map(calls.annotate)
+        let text = (try? FileIO.readText(playbook.path)) ?? ""
+        return RotationPlan(
+            rotationID: id,
+            createdAt: now,
+            toolVersion: toolVersion,
+            playbook: PlaybookSnapshot(path: playbook.path, contentHash: playbook.contentHash, text: text),
+            baseline: observation.state,
+            steps: plannedSteps,
+            eventKeyReplacements: replacements,
+            warnings: warnings
+        )
+    }
+
+    /// Reads the live state a plan is made from (keys, what each app's configuration holds, the apps
+    /// registered on the platform), without judging it. Read-only: a saved plan compares it with the
+    /// state it saw (see ``PlanDrift``).
+    ///
+    /// - Throws: ``PlanningError/targetUnreadable(app:reason:)``; platform errors.
+    public func liveState() async throws -> LiveState {
+        try await observe().state
+    }
+
+    // MARK: - Observation
+
+    /// What the platform and the targets hold now.
+    private struct Observation {
+        var signingKeys: [PlatformKey]
+        var eventKeys: [PlatformKey]
+        var needsEventKeys: Bool
+        var state: LiveState
+        /// Why the platform's apps could not be listed, when they could not.
+        var appsUnlisted: String?
+        /// Dangerous values found in the targets (``RotationPlanner/valueHazards(app:state:steps:)``).
+        var valueWarnings: [String] = []
+    }
+
+    private func observe() async throws -> Observation {
         let steps = Set(playbook.steps)
         let needsEventKeys = steps.contains(.createEventKeys) || steps.contains(.stageEventKeys)
             || steps.contains(.deleteOldEventKeys)
 
         let signingKeys = try await platform.listKeys(.signing)
         let eventKeys = needsEventKeys ? try await platform.listKeys(.event) : []
-        var warnings: [String] = []
-
-        guard let active = signingKeys.first(where: { $0.isActive == true }) else {
-            throw PlanningError.noActiveSigningKey
-        }
-        if let inactive = signingKeys.first(where: { $0.isActive != true }), steps.contains(.createSigningKey) {
-            throw PlanningError.inactiveSigningKeyExists(id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
-        }
 
         // Targets: what each app runs with now.
         var apps: [AppSnapshot] = []
+        var valueWarnings: [String] = []
         for app in playbook.apps {
             guard let target = targets[app.name] else {
                 throw PlanningError.targetUnreadable(app: app.name, reason: "no target configured")
             }
             let state: [String: VariableState]
             do {
-                state = try await target.read(InngestVariables.all)
+                state = try await target.read(InngestVariables.all + [InngestVariables.dev])
             } catch {
                 throw PlanningError.targetUnreadable(app: app.name, reason: "\(error)")
             }
+            valueWarnings += Self.valueHazards(app: app, state: state, steps: playbook.steps)
             let signing = InngestVariables.snapshot(of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
             let fallback = InngestVariables.snapshot(
                 of: state[InngestVariables.signingKeyFallback],
@@ -70,12 +148,7 @@ public struct RotationPlanner: Sendable {
             }
             if eventKeyID == nil, let name = app.eventKey {
                 eventKeyID = eventKeys.first { $0.name == name }?.id
-                if eventKeyID == nil, needsEventKeys {
-                    warnings.append("app '\(app.name)': the playbook names event key '\(name)', which does not exist")
-                }
             }
-            warnings += Self.hazards(app: app.name, signing: signing, fallback: fallback, event: event,
-                                     active: active, eventKeyFound: eventKeyID != nil, needsEventKeys: needsEventKeys)
             apps.append(
                 AppSnapshot(
                     name: app.name,
@@ -87,33 +160,65 @@ public struct RotationPlanner: Sendable {
             )
         }
 
-        let baseline = LiveState(
+        // The apps the platform knows: resyncs address them by id.
+        var registered: [String]?
+        var appsUnlisted: String?
+        if steps.contains(.resyncApps), platform.capabilities.contains(.listApps) {
+            do {
+                registered = try await platform.listApps().map(\.id)
+            } catch {
+                appsUnlisted = "\(error)"
+            }
+        }
+
+        let state = LiveState(
             signingKeys: signingKeys.map {
                 KeySnapshot(id: $0.id, name: $0.name, fingerprint: $0.fingerprint, active: $0.isActive)
             },
             eventKeys: eventKeys.map {
                 KeySnapshot(id: $0.id, name: $0.name, fingerprint: $0.fingerprint, filter: $0.filter ?? .unrestricted)
             },
-            apps: apps
+            apps: apps,
+            registeredApps: registered
         )
-        let replacements = Self.replacements(
+        return Observation(
+            signingKeys: signingKeys,
             eventKeys: eventKeys,
-            template: playbook.options.keyName,
-            date: now.dateString,
-            rotationID: id
+            needsEventKeys: needsEventKeys,
+            state: state,
+            appsUnlisted: appsUnlisted,
+            valueWarnings: valueWarnings
         )
-        let plannedSteps = plannedSteps(baseline: baseline, replacements: replacements, active: active)
-        let text = (try? FileIO.readText(playbook.path)) ?? ""
-        return RotationPlan(
-            rotationID: id,
-            createdAt: now,
-            toolVersion: toolVersion,
-            playbook: PlaybookSnapshot(path: playbook.path, contentHash: playbook.contentHash, text: text),
-            baseline: baseline,
-            steps: plannedSteps,
-            eventKeyReplacements: replacements,
-            warnings: warnings
-        )
+    }
+
+    /// Apps rekey can't reach the way the plan needs: not registered on the platform (their resync
+    /// would fail), or without an automatic check (confirm-redeploy waits for a person).
+    private func reachabilityWarnings(_ observation: Observation) -> [String] {
+        var warnings: [String] = []
+        if let reason = observation.appsUnlisted {
+            warnings.append("can't list the platform's apps (\(reason)); resync-apps may fail for apps it doesn't know")
+        }
+        if let registered = observation.state.registeredApps {
+            for app in playbook.apps where !registered.contains(app.platformID) {
+                warnings.append(
+                    "app '\(app.name)': the platform has no app '\(app.platformID)', so resync-apps will fail for it; "
+                        + "register the app, or set its platformID in the playbook"
+                )
+            }
+        }
+        if playbook.steps.contains(.confirmRedeploy) {
+            let unchecked = playbook.apps.filter {
+                if case .approval = $0.verify { return true }
+                return playbook.options.confirmRedeploy.mode == .approve
+            }
+            if !unchecked.isEmpty {
+                warnings.append(
+                    "confirm-redeploy can't check \(unchecked.map { "'\($0.name)'" }.joined(separator: ", ")) "
+                        + "automatically: a person must approve it ('rekey approve JOURNAL confirm-redeploy')"
+                )
+            }
+        }
+        return warnings
     }
 
     // MARK: - Steps
@@ -287,6 +392,8 @@ public struct RotationPlanner: Sendable {
     static func display(_ target: TargetSpec) -> String {
         switch target {
         case .dotenv(let path): FileIO.baseName(of: path)
+        case .exec(let spec): FileIO.baseName(of: spec.set.first ?? "?")
+        case .manual(let location): location
         }
     }
 }

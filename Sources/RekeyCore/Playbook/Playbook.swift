@@ -126,11 +126,17 @@ public struct AppSpec: Sendable, Equatable {
 public enum TargetSpec: Sendable, Equatable {
     /// A dotenv file (absolute path), edited in place.
     case dotenv(path: String)
+    /// A deployment tool: one command per variable, the value on stdin (``ExecTargetSpec``).
+    case exec(ExecTargetSpec)
+    /// A person changes it by hand at `location` (a dashboard, a ticket); rekey shows what to set.
+    case manual(location: String)
 
     /// The kind as written in playbooks.
     public var kind: String {
         switch self {
         case .dotenv: "dotenv"
+        case .exec: "exec"
+        case .manual: "manual"
         }
     }
 }

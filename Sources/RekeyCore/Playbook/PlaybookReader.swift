@@ -19,14 +19,20 @@ struct PlaybookReader {
         static let sandboxSettings = ["state"]
         static let inngestSettings = ["apiURL", "graphqlURL", "apiKeyEnv", "sessionTokenEnv", "environmentID"]
         static let app = ["name", "platformID", "target", "verify", "eventKey"]
-        static let target = ["kind", "path"]
+        static let target = ["kind", "path", "set", "unset", "timeout", "newline", "where"]
+        /// The target fields each kind owns (`kind` belongs to all).
+        static let targetFieldOwners: KeyValuePairs<String, String> = [
+            "path": "dotenv", "set": "exec", "unset": "exec", "timeout": "exec", "newline": "exec", "where": "manual",
+        ]
         static let verify = ["kind", "url"]
         static let options = ["keyName", "concurrency", "confirmRedeploy", "requireApproval"]
         static let confirmRedeploy = ["mode", "timeout", "interval"]
     }
 
     static let platformKinds = ["sandbox", "inngest"]
-    static let targetKinds = ["dotenv"]
+    static let targetKinds = ["dotenv", "exec", "manual"]
+    /// Longest timeout an exec target may give (seconds).
+    static let maximumExecTimeout: Double = 3600
     static let verifyKinds = ["platform", "introspection", "approval"]
     static let keyNamePlaceholders = ["name", "date", "rotation"]
     static let loopbackHosts = ["127.0.0.1", "::1", "localhost"]
@@ -73,7 +79,7 @@ struct PlaybookReader {
             fix: "name the platform environment to rotate, e.g. \"environment\": \"production\""
         ).flatMap { nonEmptyString($0, at: "environment", fix: "name the platform environment, e.g. \"production\"") }
         let selection = readSteps(root)
-        let apps = readApps(root, platform: platform)
+        let apps = readApps(root, platform: platform, steps: selection?.steps)
         let options = readOptions(root, steps: selection?.steps)
 
         guard let platform, let environment, let selection, let apps, let options else { return nil }
@@ -364,7 +370,7 @@ struct PlaybookReader {
 
     // MARK: - Apps
 
-    private mutating func readApps(_ root: JSONObject, platform: PlatformSpec?) -> [AppSpec]? {
+    private mutating func readApps(_ root: JSONObject, platform: PlatformSpec?, steps: [StepID]?) -> [AppSpec]? {
         let fix = "add \"apps\": [{\"name\": \"api\", \"target\": {\"kind\": \"dotenv\", \"path\": \"api.env\"}}]"
         guard let value = required(root, "apps", at: "", fix: fix), let elements = array(value, at: "apps") else {
             return nil
@@ -411,7 +417,7 @@ struct PlaybookReader {
                     fix: "remove it to use the app name, or give the app's id on the platform"
                 )
             }
-            let target = readTarget(app, at: path, index: index, targets: &targets)
+            let target = readTarget(app, at: path, index: index, targets: &targets, steps: steps)
             var verify: VerifySpec? = defaultVerify
             if let value = app["verify"] { verify = readVerify(value, at: "\(path).verify") }
             var eventKey: String?
@@ -443,7 +449,8 @@ struct PlaybookReader {
         _ app: JSONObject,
         at appPath: String,
         index: Int,
-        targets: inout [String: (index: Int, written: String)]
+        targets: inout [String: (index: Int, written: String)],
+        steps: [StepID]?
     ) -> TargetSpec? {
         let path = "\(appPath).target"
         let fix = "add \"target\": {\"kind\": \"dotenv\", \"path\": \"app.env\"}"
@@ -456,6 +463,9 @@ struct PlaybookReader {
         if let value = required(target, "kind", at: path, fix: kindFix), let kind = string(value, at: "\(path).kind") {
             if Self.targetKinds.contains(kind) {
                 kindIsValid = true
+                rejectOtherKindsFields(of: target, at: path, kind: kind)
+                if kind == "exec" { return readExecTarget(target, at: path, steps: steps) }
+                if kind == "manual" { return readManualTarget(target, at: path) }
             } else {
                 report(
                     "\(path).kind", "unknown target kind '\(Self.quoted(kind))'",
@@ -463,6 +473,7 @@ struct PlaybookReader {
                 )
             }
         }
+        if !kindIsValid, target["path"] == nil { return nil }
         let pathFix = "give the path of the app's dotenv file, e.g. \"apps/api.env\""
         guard let value = required(target, "path", at: path, fix: pathFix),
             let written = nonEmptyString(value, at: "\(path).path", fix: pathFix),
@@ -478,6 +489,141 @@ struct PlaybookReader {
         }
         targets[identity] = (index, written)
         return kindIsValid ? .dotenv(path: resolved) : nil
+    }
+
+    /// Reports the fields of `target` that belong to another kind than `kind`.
+    private mutating func rejectOtherKindsFields(of target: JSONObject, at path: String, kind: String) {
+        for (field, owner) in Fields.targetFieldOwners where owner != kind && target[field] != nil {
+            report(
+                Self.join(path, field), "'\(field)' applies only to target kind '\(owner)'",
+                fix: "remove it, or set \"kind\": \"\(owner)\""
+            )
+        }
+    }
+
+    private mutating func readExecTarget(_ target: JSONObject, at path: String, steps: [StepID]?) -> TargetSpec? {
+        let before = problems.count
+        let setFix =
+            "give the command that sets one variable and reads its value on stdin, e.g. "
+            + "[\"vercel\", \"env\", \"add\", \"{name}\", \"production\"]"
+        let unsetFix =
+            "give the command that deletes one variable, e.g. [\"vercel\", \"env\", \"rm\", \"{name}\", \"production\", "
+            + "\"--yes\"]"
+        var set: [String]?
+        if let value = required(target, "set", at: path, fix: setFix) {
+            set = execCommand(value, at: "\(path).set", fix: setFix)
+        }
+        var unset: [String]?
+        if let value = target["unset"] {
+            unset = execCommand(value, at: "\(path).unset", fix: unsetFix)
+        } else if let steps, steps.contains(.stageSigningKeys) || steps.contains(.dropFallback) {
+            report(
+                "\(path).unset", "required field is missing",
+                fix: unsetFix + "; drop-fallback deletes INNGEST_SIGNING_KEY_FALLBACK (and 'rekey abort' may)"
+            )
+        }
+        var timeout = ExecTargetSpec.defaultTimeout
+        if let value = target["timeout"], let seconds = duration(value, at: "\(path).timeout") {
+            if seconds > Self.maximumExecTimeout {
+                report(
+                    "\(path).timeout", "must be at most 1h, found \(DurationParser.format(seconds: seconds))",
+                    fix: "use a value like 30s or 5m (default 1m)"
+                )
+            } else {
+                timeout = seconds
+            }
+        }
+        var newline = false
+        if let value = target["newline"] {
+            if case .bool(let flag) = value {
+                newline = flag
+            } else {
+                report("\(path).newline", "expected true or false, found \(value.kindDescription)")
+            }
+        }
+        guard problems.count == before, let set else { return nil }
+        return .exec(
+            ExecTargetSpec(set: set, unset: unset, timeout: timeout, newline: newline, directory: baseDirectory))
+    }
+
+    /// An argv for an exec target: a non-empty array of strings whose first element is the program, with
+    /// `{name}` somewhere and no placeholder but `{name}` and `{app}`. A program given as a path resolves
+    /// against the playbook's directory and must be an executable file.
+    private mutating func execCommand(_ value: JSONValue, at path: String, fix: String) -> [String]? {
+        guard let elements = array(value, at: path) else { return nil }
+        guard !elements.isEmpty else {
+            report(path, "the command is empty", fix: fix)
+            return nil
+        }
+        let before = problems.count
+        var argv: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard let word = string(element, at: "\(path)[\(index)]") else { continue }
+            checkPlaceholders(word, at: "\(path)[\(index)]")
+            argv.append(word)
+        }
+        guard problems.count == before else { return nil }
+        if argv[0].allSatisfy(\.isWhitespace) {
+            report("\(path)[0]", "the program must not be empty", fix: fix)
+            return nil
+        }
+        if !argv.contains(where: { $0.contains("{name}") }) {
+            report(
+                path, "the command does not contain {name}",
+                fix: "put {name} where the tool expects the variable's name; rekey runs the command once per variable"
+            )
+            return nil
+        }
+        if argv[0].contains("/") {
+            guard let program = existingFile(argv[0], at: "\(path)[0]", fix: "correct the path of the program") else {
+                return nil
+            }
+            guard access(program, X_OK) == 0 else {
+                report(
+                    "\(path)[0]", "'\(Self.quoted(argv[0]))' is not executable",
+                    fix: "run 'chmod +x \(Self.quoted(argv[0]))'"
+                )
+                return nil
+            }
+            argv[0] = program
+        }
+        return argv
+    }
+
+    /// Reports `{word}` placeholders other than `{name}` and `{app}`; a value placeholder gets its own
+    /// message, since the value never goes on a command line. Other braces (`{.data}`, JSON) are literal.
+    private mutating func checkPlaceholders(_ word: String, at path: String) {
+        var rest = word[...]
+        while let open = rest.firstIndex(of: "{") {
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "}") else { return }
+            let name = String(after[..<close])
+            rest = after[after.index(after: close)...]
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "_") }) else { continue }
+            if ExecTargetSpec.placeholders.contains(name) { continue }
+            if ["value", "secret", "key", "val", "token"].contains(name.lowercased()) {
+                report(
+                    path, "'{\(Self.quoted(name))}' is not a placeholder: a value never goes on a command line",
+                    fix: "remove it; rekey writes the value to the command's standard input (tools read it from '-' or "
+                        + "/dev/stdin)"
+                )
+            } else {
+                report(path, "unknown placeholder '{\(Self.quoted(name))}'", fix: "use only {name} and {app}")
+            }
+        }
+    }
+
+    private mutating func readManualTarget(_ target: JSONObject, at path: String) -> TargetSpec? {
+        let fix =
+            "say where a person sets the app's variables, e.g. \"Heroku dashboard: billing > Settings > Config Vars\""
+        guard let value = required(target, "where", at: path, fix: fix),
+            let location = nonEmptyString(value, at: "\(path).where", fix: fix)
+        else { return nil }
+        guard !location.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            report("\(path).where", "must be one line without control characters", fix: fix)
+            return nil
+        }
+        return .manual(location: location)
     }
 
     private mutating func readVerify(_ value: JSONValue, at path: String) -> VerifySpec? {

@@ -19,6 +19,8 @@ public struct RotationSession: Sendable {
     public var faults: FaultInjector
     /// Graceful stop requests (signals).
     public var stop: StopToken
+    /// The operator's key for secrets the platform shows once (`REKEY_SEAL_KEY`, `--seal-key-file`).
+    public var sealKey: SealKey?
 
     public init(
         provider: any BackendProvider,
@@ -28,9 +30,11 @@ public struct RotationSession: Sendable {
         clock: EngineClock = .system,
         retry: RetryPolicy = RetryPolicy(),
         faults: FaultInjector = .none,
-        stop: StopToken = StopToken()
+        stop: StopToken = StopToken(),
+        sealKey: SealKey? = nil
     ) {
         self.stop = stop
+        self.sealKey = sealKey
         self.provider = provider
         self.environment = environment
         self.toolVersion = toolVersion
@@ -60,7 +64,7 @@ public struct RotationSession: Sendable {
         let backends = try provider.backends(for: playbook, environment: environment)
         let planner = RotationPlanner(
             playbook: playbook,
-            platform: backends.platform,
+            platform: RetryingReads(backends.platform, retry: retry, clock: clock, observer: observer),
             targets: backends.targets,
             toolVersion: toolVersion,
             clock: clock
@@ -98,6 +102,8 @@ public struct RotationSession: Sendable {
         for step in approvals.preApproved where !playbook.steps.contains(step) {
             throw SessionError.unknownStep(step, known: playbook.steps)
         }
+        // A step that will seal a once-shown secret needs the seal key: refuse now, before any change.
+        try SealingRequirement.check(steps: playbook.steps, platform: backends.platform, key: sealKey)
 
         // Lock an explicit path before touching the platform, so a second run fails at once.
         var lock: JournalLock?
@@ -126,7 +132,7 @@ public struct RotationSession: Sendable {
             } else {
                 plan = try await RotationPlanner(
                     playbook: playbook,
-                    platform: backends.platform,
+                    platform: RetryingReads(backends.platform, retry: retry, clock: clock, observer: observer),
                     targets: backends.targets,
                     toolVersion: toolVersion,
                     clock: clock
@@ -168,6 +174,8 @@ public struct RotationSession: Sendable {
         try validate(until: until, approvals: approvals, plan: machine.plan)
         let playbook = try Self.playbook(from: machine.plan)
         let backends = try provider.backends(for: playbook, environment: environment)
+        // A missing or wrong seal key stops the resume here, before the step that would seal or open.
+        try SealingRequirement.check(machine: machine, platform: backends.platform, key: sealKey)
         let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
         observer.handle(.began(machine.plan, journal: journalPath, resumed: true))
         if contents.tornTail != nil, let note = await writer.allRecords.last {
@@ -180,7 +188,11 @@ public struct RotationSession: Sendable {
     // MARK: - Abort
 
     /// Rolls the rotation back (before the point of no return only).
-    public func abort(journalPath: String, by: String) async throws -> Outcome {
+    ///
+    /// - Parameter approvals: `--approve STEP` confirms that a person restored STEP's manual targets as asked.
+    public func abort(journalPath: String, by: String, approvals: ApprovalSource = ApprovalSource()) async throws
+        -> Outcome
+    {
         let lock = try JournalLock.acquire(journal: journalPath, command: "abort")
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
@@ -201,7 +213,7 @@ public struct RotationSession: Sendable {
             let record = try await writer.append(JournalEntry(type: .abortRequested, data: RecordData(by: by)))
             try machine.apply(record)
         }
-        return try await execute(playbook, backends, writer, &machine, ApprovalSource(), nil, journalPath)
+        return try await execute(playbook, backends, writer, &machine, approvals, nil, journalPath)
     }
 
     // MARK: - Approve
@@ -286,7 +298,8 @@ public struct RotationSession: Sendable {
             clock: clock,
             retry: retry,
             faults: faults,
-            stop: stop
+            stop: stop,
+            sealKey: sealKey
         )
         let limits = RotationStateMachine.RunLimits(until: until, concurrency: playbook.options.concurrency)
         let result = try await executor.run(journal: writer, machine: &machine, limits: limits)

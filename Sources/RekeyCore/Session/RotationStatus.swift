@@ -31,8 +31,13 @@ public struct RotationStatus: Sendable, Equatable, Codable {
         public var pointOfNoReturn: Bool
         public var requiresApproval: Bool
         public var approvedBy: String?
+        /// When the approval was recorded, and how it was given (`flag`, `prompt`, `approve-command`).
+        public var approvedAt: Timestamp?
+        public var approvedVia: String?
         public var startedAt: Timestamp?
         public var finishedAt: Timestamp?
+        /// From start to done, across resumes (so it includes any wait in between).
+        public var durationMs: Int?
         /// The latest error or waiting reason of an item, if any.
         public var problem: String?
     }
@@ -52,6 +57,8 @@ public struct RotationStatus: Sendable, Equatable, Codable {
     public var currentStep: StepID?
     /// Why it is not moving, when it isn't.
     public var blockedBy: String?
+    /// Who or what it waits for, when it waits (an approver, the apps' redeploy, a person in the dashboard).
+    public var waitingOn: String?
     /// The exact command that continues.
     public var next: String?
     /// The last record's time.
@@ -123,13 +130,19 @@ public struct RotationStatus: Sendable, Equatable, Codable {
                 pointOfNoReturn: planned.pointOfNoReturn,
                 requiresApproval: planned.requiresApproval,
                 approvedBy: machine.approval(of: planned.id)?.data.by,
+                approvedAt: machine.approval(of: planned.id)?.at,
+                approvedVia: machine.approval(of: planned.id)?.data.via,
                 startedAt: machine.started(planned.id),
                 finishedAt: machine.finished(planned.id),
+                durationMs: machine.started(planned.id).flatMap { started in
+                    machine.finished(planned.id).map { Int(started.milliseconds(to: $0)) }
+                },
                 problem: problems[planned.id]
             )
         }
 
         let path = contents.path
+        waitingOn = nil
         switch machine.mode {
         case .finished:
             state = .finished
@@ -152,13 +165,28 @@ public struct RotationStatus: Sendable, Equatable, Codable {
                 next = "rekey resume \(path)"
             } else if let step, machine.started(step.id) == nil, step.requiresApproval, step.approvedBy == nil {
                 blockedBy = "\(step.id) needs an approval" + (step.pointOfNoReturn ? " (the point of no return)" : "")
-                next = "rekey resume \(path) --approve \(step.id)"
+                // Bound to the plan: the approval can't be replayed against another rotation's plan.
+                next = "rekey resume \(path) --approve \(step.id) --plan-hash \(plan.hash.prefix(12))"
+                let what = step.pointOfNoReturn ? "is the point of no return" : "needs an approval"
+                waitingOn =
+                    "an approver: \(step.id) \(what) (or 'rekey approve \(path) \(step.id) --plan-hash "
+                    + "\(plan.hash.prefix(12))', then resume)"
             } else if let step, step.state == .waiting {
                 blockedBy = "\(step.id) is waiting: \(step.problem ?? lastPause?.data.message ?? "see the log")"
-                next =
-                    machine.isGate(step.id)
-                    ? "rekey resume \(path)   (or, once you have checked by hand: --approve \(step.id))"
-                    : "rekey resume \(path)"
+                next = "rekey resume \(path)"
+                if machine.isGate(step.id) {
+                    waitingOn =
+                        "the apps' redeploy: each app must run with the new keys (redeploy, then resume), or an "
+                        + "approver who checked by hand ('rekey resume \(path) --approve \(step.id)')"
+                } else if step.id == .dropFallback {
+                    waitingOn =
+                        "the apps' redeploy: each app must restart without INNGEST_SIGNING_KEY_FALLBACK (redeploy, then "
+                        + "resume)"
+                } else if plan.step(step.id)?.automatic == false {
+                    waitingOn = "a person: \(step.id) is guided; do what the instructions say, then resume"
+                } else {
+                    waitingOn = "the condition above; resume once it holds"
+                }
             } else {
                 blockedBy = nil
                 next = "rekey resume \(path)"

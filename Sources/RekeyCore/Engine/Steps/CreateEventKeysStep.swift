@@ -2,18 +2,26 @@
 ///
 /// Idempotency: the new name (rendered from the playbook's template with the rotation's date or id)
 /// is the marker; a key with that name that the plan did not see is this rotation's.
+///
+/// Where the platform shows a new key's secret only once, the secret is sealed into the `done` record
+/// (``ItemOutcome/sealed``). A key found by name without a `done` record then lost its secret in a crash:
+/// it is never adopted; the next attempt deletes it and creates another.
 public struct CreateEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .createEventKeys }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
+        guard !context.mustSeal(.event), let created = try await createdKeys(item, context).first else { return nil }
+        return ItemOutcome(
+            keyID: created.id, fingerprint: created.fingerprint, name: created.name, filter: created.filter)
+    }
+
+    /// The keys with the planned name that the plan did not see: this rotation's.
+    private func createdKeys(_ item: String, _ context: StepContext) async throws -> [PlatformKey] {
         let replacement = try replacement(item, context)
         let known = Set(context.plan.baseline.eventKeys.map(\.id))
         let keys = try await context.secrets.keys(.event, refresh: true)
-        guard let created = keys.first(where: { !known.contains($0.id) && $0.name == replacement.newName }) else {
-            return nil
-        }
-        return ItemOutcome(keyID: created.id, fingerprint: created.fingerprint, name: created.name, filter: created.filter)
+        return keys.filter { !known.contains($0.id) && $0.name == replacement.newName }
     }
 
     public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
@@ -35,6 +43,26 @@ public struct CreateEventKeysStep: StepBehavior {
             }
         }
         let request = NewKeyRequest(kind: .event, name: replacement.newName, filter: replacement.filter)
+        if context.mustSeal(.event) {
+            let key = try await context.write(
+                "create event key '\(replacement.newName)'",
+                // A key created before a lost response has no secret we could know: never adopt it.
+                reconcile: { nil },
+                perform: {
+                    try await deleteOrphans(item, context)
+                    return try await platform.createKey(request)
+                }
+            )
+            await context.secrets.invalidate(.event)
+            guard let secret = key.secret, !secret.isEmpty else {
+                throw StepError.verificationFailed(
+                    "the platform returned no secret for the new event key \(key.id), and it shows secrets only once"
+                )
+            }
+            return ItemOutcome(
+                keyID: key.id, fingerprint: key.fingerprint, name: key.name, filter: key.filter,
+                sealed: try context.seal(secret))
+        }
         let key = try await context.write(
             "create event key '\(replacement.newName)'",
             reconcile: {
@@ -45,6 +73,32 @@ public struct CreateEventKeysStep: StepBehavior {
         await context.secrets.invalidate(.event)
         if key.secret == nil, let observed = try await observe(item, in: context) { return observed }
         return ItemOutcome(keyID: key.id, fingerprint: key.fingerprint, name: key.name, filter: key.filter)
+    }
+
+    /// Deletes keys this rotation created for `item` whose secret was lost (a crash between the creation
+    /// and its journal record, on a platform that shows secrets once).
+    private func deleteOrphans(_ item: String, _ context: StepContext) async throws {
+        let orphans = try await createdKeys(item, context)
+        guard !orphans.isEmpty else { return }
+        guard context.platform.capabilities.contains(.deleteEventKey) else {
+            context.observer.handle(
+                .warning(
+                    "event key \(orphans.map(\.id).joined(separator: ", ")) was created by an interrupted attempt "
+                        + "and its secret is lost; delete it by hand"))
+            return
+        }
+        for orphan in orphans {
+            do {
+                try await context.platform.deleteKey(.event, id: orphan.id)
+            } catch PlatformError.notFound {
+                continue
+            }
+            context.observer.handle(
+                .note(
+                    "\(item): deleted event key \(orphan.id), created by an interrupted attempt (its secret was lost)"
+                ))
+        }
+        await context.secrets.invalidate(.event)
     }
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
@@ -59,18 +113,25 @@ public struct CreateEventKeysStep: StepBehavior {
                 "event key \(key.id) has \(filter.summary), but its old key had \(replacement.filter.summary)"
             )
         }
+        if context.mustSeal(.event) {
+            guard outcome.sealed != nil else {
+                throw StepError.verificationFailed("the secret of event key \(key.id) was not sealed")
+            }
+            return
+        }
         guard let secret = key.secret, !secret.isEmpty else {
             throw StepError.verificationFailed("the platform shows no key material for event key \(key.id)")
         }
     }
 
     public func undo(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        guard let created = try await observe(item, in: context), let id = created.keyID else { return nil }
+        guard let created = try await createdKeys(item, context).first else { return nil }
+        let id = created.id
         let platform = context.platform
         if platform.capabilities.contains(.deleteEventKey) {
             try await context.write(
                 "delete event key \(id)",
-                reconcile: { try await observe(item, in: context) == nil ? () : nil },
+                reconcile: { try await createdKeys(item, context).contains { $0.id == id } ? nil : () },
                 perform: {
                     do {
                         try await platform.deleteKey(.event, id: id)
@@ -82,7 +143,7 @@ public struct CreateEventKeysStep: StepBehavior {
             await context.secrets.invalidate(.event)
         } else {
             _ = try await context.guide(.deleteEventKey(id: id, name: created.name)) {
-                try await observe(item, in: context) == nil ? ItemOutcome(keyID: id) : nil
+                try await createdKeys(item, context).contains { $0.id == id } ? nil : ItemOutcome(keyID: id)
             }
         }
         return ItemOutcome(keyID: id, fingerprint: created.fingerprint, name: created.name, detail: "deleted")

@@ -2,15 +2,24 @@
 ///
 /// Idempotency: the plan lists every signing key that existed; an inactive key that is not among
 /// them is the one this rotation created (the planner refuses to start while an inactive key exists).
+///
+/// Where the platform shows a new key's secret only once, the secret is sealed into the `done` record
+/// (``ItemOutcome/sealed``), and a key created by an attempt that never journaled it is deleted and
+/// replaced rather than adopted (its secret is lost).
 public struct CreateSigningKeyStep: StepBehavior {
     public init() {}
     public var id: StepID { .createSigningKey }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
+        guard !context.mustSeal(.signing), let created = try await createdKeys(context).first else { return nil }
+        return ItemOutcome(keyID: created.id, fingerprint: created.fingerprint)
+    }
+
+    /// Inactive keys the plan did not see: this rotation's.
+    private func createdKeys(_ context: StepContext) async throws -> [PlatformKey] {
         let known = Set(context.plan.baseline.signingKeys.map(\.id))
         let keys = try await context.secrets.keys(.signing, refresh: true)
-        guard let created = keys.first(where: { !known.contains($0.id) && $0.isActive != true }) else { return nil }
-        return ItemOutcome(keyID: created.id, fingerprint: created.fingerprint)
+        return keys.filter { !known.contains($0.id) && $0.isActive != true }
     }
 
     public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
@@ -21,6 +30,27 @@ public struct CreateSigningKeyStep: StepBehavior {
         let platform = context.platform
         guard platform.capabilities.contains(.createSigningKey) else {
             return try await context.guide(.createSigningKey) { try await observe(item, in: context) }
+        }
+        if context.mustSeal(.signing) {
+            let key = try await context.write(
+                "create signing key",
+                // A key created before a lost response has no secret we could know: never adopt it.
+                reconcile: { nil },
+                perform: {
+                    let orphans = try await createdKeys(context)
+                    for orphan in orphans where platform.capabilities.contains(.deleteSigningKey) {
+                        try? await platform.deleteKey(.signing, id: orphan.id)
+                    }
+                    return try await platform.createKey(NewKeyRequest(kind: .signing))
+                }
+            )
+            await context.secrets.invalidate(.signing)
+            guard let secret = key.secret, KeyFormat.isValidSigningKey(secret) else {
+                throw StepError.verificationFailed(
+                    "the platform returned no valid secret for the new signing key \(key.id), and it shows secrets "
+                        + "only once")
+            }
+            return ItemOutcome(keyID: key.id, fingerprint: key.fingerprint, sealed: try context.seal(secret))
         }
         let key = try await context.write(
             "create signing key",
@@ -42,10 +72,16 @@ public struct CreateSigningKeyStep: StepBehavior {
         guard key.isActive != true else {
             throw StepError.verificationFailed("the new signing key \(key.id) is already active")
         }
+        if context.mustSeal(.signing) {
+            guard outcome.sealed != nil else {
+                throw StepError.verificationFailed("the secret of the new signing key \(key.id) was not sealed")
+            }
+            return
+        }
         if let expected = outcome.fingerprint, key.fingerprint != expected {
             throw StepError.verificationFailed("the new signing key \(key.id) does not have fingerprint \(expected)")
         }
-        guard let secret = key.secret, InngestSigningKey.isValid(secret.exposeValue()) else {
+        guard let secret = key.secret, KeyFormat.isValidSigningKey(secret) else {
             throw StepError.verificationFailed(
                 "the new signing key \(key.id) is not of the form signkey-<env>-<64 hex>; refusing to distribute it"
             )
@@ -53,12 +89,13 @@ public struct CreateSigningKeyStep: StepBehavior {
     }
 
     public func undo(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        guard let created = try await observe(item, in: context), let id = created.keyID else { return nil }
+        guard let created = try await createdKeys(context).first else { return nil }
+        let id = created.id
         let platform = context.platform
         if platform.capabilities.contains(.deleteSigningKey) {
             try await context.write(
                 "delete signing key \(id)",
-                reconcile: { try await observe(item, in: context) == nil ? () : nil },
+                reconcile: { try await createdKeys(context).contains { $0.id == id } ? nil : () },
                 perform: {
                     do {
                         try await platform.deleteKey(.signing, id: id)
@@ -70,7 +107,7 @@ public struct CreateSigningKeyStep: StepBehavior {
             await context.secrets.invalidate(.signing)
         } else {
             _ = try await context.guide(.deleteSigningKey(id: id)) {
-                try await observe(item, in: context) == nil ? ItemOutcome(keyID: id) : nil
+                try await createdKeys(context).contains { $0.id == id } ? nil : ItemOutcome(keyID: id)
             }
         }
         return ItemOutcome(keyID: id, fingerprint: created.fingerprint, detail: "deleted")

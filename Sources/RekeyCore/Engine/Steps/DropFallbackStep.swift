@@ -19,8 +19,8 @@ public struct DropFallbackStep: StepBehavior {
     }
 
     public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
-        try await applyTarget(item, [.remove(name: InngestVariables.signingKeyFallback)], context)
-        return ItemOutcome(variables: [InngestVariables.signingKeyFallback: Fingerprint?.none])
+        let note = try await applyTarget(item, [.remove(name: InngestVariables.signingKeyFallback)], context)
+        return ItemOutcome(variables: [InngestVariables.signingKeyFallback: Fingerprint?.none], detail: note)
     }
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {

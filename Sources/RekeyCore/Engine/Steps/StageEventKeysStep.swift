@@ -19,8 +19,8 @@ public struct StageEventKeysStep: StepBehavior {
     public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
         let new = try newKey(item, context)
         let secret = try await context.secret(.event, id: new.id, fingerprint: new.fingerprint)
-        try await applyTarget(item, [.set(name: InngestVariables.eventKey, value: secret)], context)
-        return ItemOutcome(keyID: new.id, variables: [InngestVariables.eventKey: secret.utf8Fingerprint])
+        let note = try await applyTarget(item, [.set(name: InngestVariables.eventKey, value: secret)], context)
+        return ItemOutcome(keyID: new.id, variables: [InngestVariables.eventKey: secret.utf8Fingerprint], detail: note)
     }
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {

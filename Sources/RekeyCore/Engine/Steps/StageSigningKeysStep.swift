@@ -29,10 +29,10 @@ public struct StageSigningKeysStep: StepBehavior {
         let old = try context.oldSigningKey()
         let newSecret = try await context.secret(.signing, id: new.id, fingerprint: new.fingerprint)
         let oldSecret = try await context.secret(.signing, id: old.id, fingerprint: old.fingerprint)
-        for secret in [newSecret, oldSecret] where !InngestSigningKey.isValid(secret.exposeValue()) {
+        for secret in [newSecret, oldSecret] where !KeyFormat.isValidSigningKey(secret) {
             throw StepError.hazard("a signing key is not of the form signkey-<env>-<64 hex>; refusing to write it")
         }
-        try await applyTarget(
+        let note = try await applyTarget(
             item,
             [
                 .set(name: InngestVariables.signingKey, value: newSecret),
@@ -41,7 +41,9 @@ public struct StageSigningKeysStep: StepBehavior {
             context
         )
         let (newFingerprint, oldFingerprint) = try fingerprints(context)
-        return outcome(newFingerprint, oldFingerprint)
+        var result = outcome(newFingerprint, oldFingerprint)
+        result.detail = note
+        return result
     }
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
@@ -86,16 +88,33 @@ func readTarget(_ app: String, _ context: StepContext) async throws -> [String: 
     }
 }
 
-func applyTarget(_ app: String, _ changes: [VariableChange], _ context: StepContext) async throws {
+/// Writes `changes` to the app's target, after checking every value: an empty value, or one not of its
+/// variable's form (``KeyFormat``), is a hazard and nothing is written. A manual target goes through
+/// ``ManualTargetGate`` (a person makes the change).
+///
+/// - Returns: How a manual change was accepted (for the outcome's `detail`), `nil` for other targets.
+@discardableResult
+func applyTarget(_ app: String, _ changes: [VariableChange], _ context: StepContext) async throws -> String? {
     let target = try context.target(app)
     for change in changes {
-        if case .set(let name, let value) = change, value.isEmpty {
+        guard case .set(let name, let value) = change else { continue }
+        if value.isEmpty {
             throw StepError.hazard("refusing to write an empty value for \(name) in \(target.summary)")
         }
+        if let problem = KeyFormat.problem(writing: value, to: name) {
+            throw StepError.hazard("refusing to write \(name) in \(target.summary): the value \(problem)")
+        }
+    }
+    if let manual = target as? ManualTarget {
+        return try await ManualTargetGate(context: context, app: app, target: manual).apply(changes)
     }
     do {
         try await target.apply(changes)
+    } catch let error as ExecTargetError {
+        // Already names the app and the command.
+        throw StepError.target(error.description)
     } catch {
         throw StepError.target("\(target.summary): \(error)")
     }
+    return nil
 }

@@ -53,7 +53,7 @@ struct TargetRestorer {
             }
         }
         guard !changes.isEmpty else { return nil }
-        try await applyTarget(app, changes, context)
-        return ItemOutcome(variables: written, detail: "restored")
+        let note = try await applyTarget(app, changes, context)
+        return ItemOutcome(variables: written, detail: note.map { "restored; \($0)" } ?? "restored")
     }
 }

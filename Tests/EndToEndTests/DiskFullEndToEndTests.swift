@@ -1,0 +1,71 @@
+import Foundation
+import RekeyCore
+import Testing
+
+/// A journal that can't be written stops the run before the side effect whose intent it could not
+/// record; once there is space again, resume converges.
+@Suite struct DiskFullEndToEndTests {
+    /// The seq of each intent record in a reference rotation of the same shape.
+    static let intents: [(seq: Int, step: StepID, item: String)] = {
+        do {
+            let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
+            defer { sandbox.remove() }
+            let run = try RekeyProcess.run(
+                ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]
+            )
+            guard run.status == 0 else { fatalError("\(run)") }
+            return try JournalReader.read(path: sandbox.journal).records.compactMap { record in
+                guard record.type == .intent, let step = record.step, let item = record.item else { return nil }
+                return (record.seq, step, item)
+            }
+        } catch {
+            fatalError("\(error)")
+        }
+    }()
+
+    @Test(arguments: [StepID.createSigningKey, .createEventKeys, .rotateSigningKey, .deleteOldEventKeys])
+    func fullDiskAtAnIntentPreventsItsSideEffect(step: StepID) throws {
+        let intent = try #require(Self.intents.first { $0.step == step })
+        let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
+        defer { sandbox.remove() }
+        let invariants = try RotationInvariants(fixture: sandbox)
+        let before = try sandbox.state()
+        let full = try RekeyProcess.run(
+            ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
+            environment: ["REKEY_FAULT_POINT": "disk-full:\(intent.seq)"]
+        )
+        #expect(full.status == 1, "\(full)")
+        #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
+        let after = try sandbox.state()
+        switch step {
+        case .createSigningKey:
+            #expect(after.signingKeys == before.signingKeys, "a signing key was created without a durable intent")
+        case .createEventKeys:
+            #expect(after.eventKeys == before.eventKeys, "an event key was created without a durable intent")
+        case .rotateSigningKey:
+            #expect(after.signingKeys.count == 2, "the key was promoted without a durable intent")
+        default:
+            #expect(after.eventKeys.count == 2 * before.eventKeys.count, "an old event key was deleted without a durable intent")
+        }
+        #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+        let resumed = try RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(try invariants.violations(fixture: sandbox) == [])
+    }
+
+    @Test func fullDiskAtAnyRecordIsResumable() throws {
+        for seq in stride(from: 1, through: Self.intents.last?.seq ?? 1, by: 4) {
+            let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
+            defer { sandbox.remove() }
+            let invariants = try RotationInvariants(fixture: sandbox)
+            let full = try RekeyProcess.run(
+                ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
+                environment: ["REKEY_FAULT_POINT": "disk-full:\(seq)"]
+            )
+            #expect(full.status == 1, "disk-full:\(seq): \(full)")
+            let resumed = try RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+            #expect(resumed.status == 0, "disk-full:\(seq): \(resumed)")
+            #expect(try invariants.violations(fixture: sandbox) == [], "disk-full:\(seq)")
+        }
+    }
+}

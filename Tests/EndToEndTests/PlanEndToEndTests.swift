@@ -1,0 +1,54 @@
+import Foundation
+import RekeyCore
+import Testing
+
+/// `rekey plan` reads the live state and changes nothing, checked with the built binary.
+@Suite struct PlanEndToEndTests {
+    @Test func planChangesNothingByteForByte() throws {
+        let sandbox = try SandboxFixture()
+        defer { sandbox.remove() }
+        // An earlier rotation's journal (and its lock file) next to the playbook: plan reads it too.
+        let earlier = try RekeyProcess.run(["run", sandbox.playbook, "--until", "create-signing-key"])
+        #expect(earlier.status == 0, "\(earlier)")
+        let outside = FileManager.default.temporaryDirectory.path + "/rekey-plan-out-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+
+        let before = try DirectorySnapshot(sandbox.directory)
+        #expect(before.entries.keys.contains { $0.hasPrefix(".rekey/") && $0.hasSuffix(".jsonl.lock") })
+        let github = ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": outside + "/summary.md"]
+        for (arguments, environment) in [
+            (["plan", sandbox.playbook], [:]),
+            (["plan", sandbox.playbook, "--json"], [:]),
+            (["plan", sandbox.playbook, "--out", outside + "/plan.json"], [:]),
+            (["plan", sandbox.playbook], github),
+        ] as [([String], [String: String])] {
+            let result = try RekeyProcess.run(arguments, environment: environment)
+            #expect(result.status == 0, "\(arguments): \(result)")
+            #expect(result.stdout.contains("an earlier rotation of this environment is unfinished"), "\(result)")
+        }
+        let after = try DirectorySnapshot(sandbox.directory)
+        #expect(after == before, "plan changed the sandbox: \(after.differences(from: before))")
+        #expect(FileManager.default.fileExists(atPath: outside + "/plan.json"))
+        #expect(FileManager.default.fileExists(atPath: outside + "/summary.md"))
+    }
+
+    @Test func aStalePlanIsRefusedWithTheDifferenceAndChangesNothing() throws {
+        let sandbox = try SandboxFixture()
+        defer { sandbox.remove() }
+        let plan = sandbox.directory + "/plan.json"
+        #expect(try RekeyProcess.run(["plan", sandbox.playbook, "--out", plan]).status == 0)
+        // Someone edits an app's configuration after the review.
+        let env = sandbox.envFile("worker")
+        try (try String(contentsOfFile: env, encoding: .utf8) + "INNGEST_SIGNING_KEY_FALLBACK=leftover\n")
+            .write(toFile: env, atomically: false, encoding: .utf8)
+        let before = try DirectorySnapshot(sandbox.directory)
+
+        let result = try RekeyProcess.run(["run", plan, "--journal", sandbox.journal, "--non-interactive"])
+        #expect(result.status == 65, "\(result)")
+        #expect(result.stderr.contains("is stale: the live state changed since it was made"))
+        #expect(result.stderr.contains("app 'worker': INNGEST_SIGNING_KEY_FALLBACK changed: absent → "))
+        let after = try DirectorySnapshot(sandbox.directory)
+        #expect(after == before, "\(after.differences(from: before))")
+    }
+}
