@@ -8,14 +8,14 @@ import Testing
 
 /// Kills `rekey run` with SIGKILL at every fault point of a full rotation (3 apps, 2 event keys with
 /// allow and deny filters of events and IPs), resumes until done, and checks the end state.
-@Suite struct CrashMatrixEndToEndTests {
+@Suite(.serialized) struct CrashMatrixEndToEndTests {
     /// The fault points of the reference rotation, computed from a complete run's journal. Items are
     /// kept by position: event key ids are random per sandbox and are resolved for each fresh one.
     static let points: [String] = {
         do {
             let sandbox = try SandboxFixture(apps: 3, eventKeys: 2)
             defer { sandbox.remove() }
-            let run = try RekeyProcess.run(
+            let run = try RekeyProcess.runBlocking(
                 ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]
             )
             guard run.status == 0 else { fatalError("reference run failed: \(run)") }
@@ -54,13 +54,13 @@ import Testing
 
     /// Covers every point; a tenth of them crash a second time during the first resume.
     @Test(arguments: 0..<points.count)
-    func killAtEveryFaultPointThenResumeConverges(index: Int) throws {
+    func killAtEveryFaultPointThenResumeConverges(index: Int) async throws {
         let sandbox = try SandboxFixture(apps: 3, eventKeys: 2)
         defer { sandbox.remove() }
         let point = try Self.resolve(Self.points[index], in: sandbox)
         let invariants = try RotationInvariants(fixture: sandbox)
 
-        let crashed = try RekeyProcess.run(
+        let crashed = try await RekeyProcess.run(
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
             environment: ["REKEY_FAULT_POINT": point]
         )
@@ -82,17 +82,17 @@ import Testing
                 journalUsable
                 ? ["resume", sandbox.journal, "--approve", "rotate-signing-key"]
                 : ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]
-            let result = try RekeyProcess.run(arguments, environment: attempts == 1 ? secondFault : [:])
+            let result = try await RekeyProcess.run(arguments, environment: attempts == 1 ? secondFault : [:])
             last = result
             if result.status == 0, !result.signaled { break }
         }
         #expect(last?.status == 0 && last?.signaled == false, "\(point): never converged: \(String(describing: last))")
         #expect(try invariants.violations(fixture: sandbox) == [], "\(point)")
-        let verify = try RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        let verify = try await RekeyProcess.run(["log", sandbox.journal, "--verify"])
         #expect(verify.status == 0, "\(point): \(verify)")
         let status = try JSONDecoder().decode(
             RotationStatus.self,
-            from: Data(try RekeyProcess.run(["status", sandbox.journal, "--json"]).stdout.utf8)
+            from: Data(try await RekeyProcess.run(["status", sandbox.journal, "--json"]).stdout.utf8)
         )
         #expect(status.state == .finished, "\(point)")
     }
@@ -104,7 +104,7 @@ import Testing
 
     /// Kills at arbitrary instants (not at named points), repeatedly, until the rotation completes.
     @Test(arguments: 0..<12)
-    func killAtRandomInstantsThenResumeConverges(seed: Int) throws {
+    func killAtRandomInstantsThenResumeConverges(seed: Int) async throws {
         let sandbox = try SandboxFixture(apps: 3, eventKeys: 2)
         defer { sandbox.remove() }
         let invariants = try RotationInvariants(fixture: sandbox)
@@ -122,12 +122,12 @@ import Testing
                 usleep(useconds_t(generator.next() % 60_000))
                 running.kill()
             }
-            let result = running.wait()
+            let result = try await running.finish()
             finished = result.status == 0 && !result.signaled
         }
         #expect(finished)
         #expect(try invariants.violations(fixture: sandbox) == [])
-        #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+        #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
         do {
             let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
             defer { sandbox.remove() }
-            let run = try RekeyProcess.run(
+            let run = try RekeyProcess.runBlocking(
                 ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]
             )
             guard run.status == 0 else { fatalError("\(run)") }
@@ -24,13 +24,13 @@ import Testing
     }()
 
     @Test(arguments: [StepID.createSigningKey, .createEventKeys, .rotateSigningKey, .deleteOldEventKeys])
-    func fullDiskAtAnIntentPreventsItsSideEffect(step: StepID) throws {
+    func fullDiskAtAnIntentPreventsItsSideEffect(step: StepID) async throws {
         let intent = try #require(Self.intents.first { $0.step == step })
         let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
         defer { sandbox.remove() }
         let invariants = try RotationInvariants(fixture: sandbox)
         let before = try sandbox.state()
-        let full = try RekeyProcess.run(
+        let full = try await RekeyProcess.run(
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
             environment: ["REKEY_FAULT_POINT": "disk-full:\(intent.seq)"]
         )
@@ -47,23 +47,23 @@ import Testing
         default:
             #expect(after.eventKeys.count == 2 * before.eventKeys.count, "an old event key was deleted without a durable intent")
         }
-        #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
-        let resumed = try RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+        #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+        let resumed = try await RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try invariants.violations(fixture: sandbox) == [])
     }
 
-    @Test func fullDiskAtAnyRecordIsResumable() throws {
+    @Test func fullDiskAtAnyRecordIsResumable() async throws {
         for seq in stride(from: 1, through: Self.intents.last?.seq ?? 1, by: 4) {
             let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
             defer { sandbox.remove() }
             let invariants = try RotationInvariants(fixture: sandbox)
-            let full = try RekeyProcess.run(
+            let full = try await RekeyProcess.run(
                 ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
                 environment: ["REKEY_FAULT_POINT": "disk-full:\(seq)"]
             )
             #expect(full.status == 1, "disk-full:\(seq): \(full)")
-            let resumed = try RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+            let resumed = try await RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
             #expect(resumed.status == 0, "disk-full:\(seq): \(resumed)")
             #expect(try invariants.violations(fixture: sandbox) == [], "disk-full:\(seq)")
         }

@@ -22,8 +22,8 @@ import Testing
         }
 
         @discardableResult
-        func run(_ arguments: [String]) throws -> RekeyProcess.Result {
-            try RekeyProcess.run(arguments, environment: environment, directory: directory)
+        func run(_ arguments: [String]) async throws -> RekeyProcess.Result {
+            try await RekeyProcess.run(arguments, environment: environment, directory: directory)
         }
 
         /// Downloads an artifact: copies one file from another job.
@@ -32,7 +32,7 @@ import Testing
         }
     }
 
-    @Test func planStageDeployAndApprovalJobsCompleteTheRotation() throws {
+    @Test func planStageDeployAndApprovalJobsCompleteTheRotation() async throws {
         // Apps restart only when deployed, and the redeploy waits give up after a second (the scaffold's are minutes).
         let sandbox = try SandboxFixture(extra: ["--manual-redeploy"])
         defer { sandbox.remove() }
@@ -45,7 +45,7 @@ import Testing
 
         // plan: the reviewer's preview, frozen; its hash is the job's output.
         let planJob = try Job(root, "plan")
-        let planned = try planJob.run(["plan", sandbox.playbook, "--out", "plan.json"])
+        let planned = try await planJob.run(["plan", sandbox.playbook, "--out", "plan.json"])
         #expect(planned.status == 0, "\(planned)")
         let plan = try JSONDecoder().decode(
             RotationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: planJob.directory + "/plan.json")))
@@ -57,7 +57,7 @@ import Testing
         // stage (job 1): the steps before confirm-redeploy.
         let stage = try Job(root, "stage")
         try stage.download("plan.json", from: planJob)
-        let staged = try stage.run([
+        let staged = try await stage.run([
             "run", "plan.json", "--journal", "rotation/rotation.jsonl", "--until", "confirm-redeploy",
             "--non-interactive",
         ])
@@ -73,37 +73,37 @@ import Testing
         let deploy = try Job(root, "deploy")
         try deploy.download("rotation/rotation.jsonl", from: stage)
         let artifact = try Data(contentsOf: URL(fileURLWithPath: deploy.journal))
-        let gate = try deploy.run(["gate", "rotation/rotation.jsonl", "stage-event-keys"])
+        let gate = try await deploy.run(["gate", "rotation/rotation.jsonl", "stage-event-keys"])
         #expect(gate.status == 0, "\(gate)")
-        let early = try deploy.run(["gate", "rotation/rotation.jsonl", "confirm-redeploy"])
+        let early = try await deploy.run(["gate", "rotation/rotation.jsonl", "confirm-redeploy"])
         #expect(early.status == 3, "\(early)")
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: deploy.directory + "/rotation") == ["rotation.jsonl"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: deploy.journal)) == artifact)
         // The deploy itself: every app restarts with the values now in its configuration.
-        let redeployed = try deploy.run(["sandbox", "redeploy", sandbox.directory])
+        let redeployed = try await deploy.run(["sandbox", "redeploy", sandbox.directory])
         #expect(redeployed.status == 0, "\(redeployed)")
 
         // rotate: the approval job, behind a protected environment; it gets the stage job's artifact.
         let rotate = try Job(root, "rotate", actor: "release-manager")
         try rotate.download("rotation/rotation.jsonl", from: stage)
-        let unanchored = try rotate.run(["log", "rotation/rotation.jsonl", "--verify"])
+        let unanchored = try await rotate.run(["log", "rotation/rotation.jsonl", "--verify"])
         #expect(unanchored.status == 0, "\(unanchored)")
         #expect(unanchored.stdout.contains("tail: not anchored"))
         let resume = ["resume", "rotation/rotation.jsonl", "--non-interactive"]
         let approve = ["--approve", "rotate-signing-key", "--approve", "delete-old-event-keys"]
         // An approval for another plan is refused, and changes nothing.
-        let other = try rotate.run(resume + approve + ["--plan-hash", String(repeating: "f", count: 12)])
+        let other = try await rotate.run(resume + approve + ["--plan-hash", String(repeating: "f", count: 12)])
         #expect(other.status == 65, "\(other)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: rotate.journal)) == artifact)
         // The reviewed plan's approval passes the point of no return; drop-fallback then waits for a redeploy.
-        let dropped = try rotate.run(resume + approve + ["--plan-hash", hash])
+        let dropped = try await rotate.run(resume + approve + ["--plan-hash", hash])
         #expect(dropped.status == 3, "\(dropped)")
         #expect(dropped.stdout.contains("Paused at drop-fallback"))
         #expect(dropped.stdout.contains("Waiting on: the apps' redeploy"))
         #expect(dropped.stdout.contains("::warning title=rekey%3A paused at drop-fallback::"))
-        #expect(try rotate.run(["sandbox", "redeploy", sandbox.directory]).status == 0)
-        let finished = try rotate.run(resume + approve + ["--plan-hash", hash, "--json"])
+        #expect(try await rotate.run(["sandbox", "redeploy", sandbox.directory]).status == 0)
+        let finished = try await rotate.run(resume + approve + ["--plan-hash", hash, "--json"])
         #expect(finished.status == 0, "\(finished)")
         let events = finished.stdout.split(separator: "\n").map { line in
             (try? JSONValue.parse(String(line)))?.objectValue
@@ -117,7 +117,7 @@ import Testing
         #expect(approval.data.by == "github:release-manager")
         #expect(approval.data.planHash == hash)
         #expect(records.last?.type == .finished)
-        let verified = try rotate.run(["log", "rotation/rotation.jsonl", "--verify"])
+        let verified = try await rotate.run(["log", "rotation/rotation.jsonl", "--verify"])
         #expect(verified.status == 0, "\(verified)")
         #expect(verified.stdout.contains("tail: matches the anchor"))
         let summary = try String(contentsOfFile: rotate.summary, encoding: .utf8)

@@ -53,7 +53,7 @@ import Testing
         let before = try served.sandbox.files()
         let (playbook, credentials) = (served.playbook, served.credentials)
         let result = try await offThePool {
-            try RekeyProcess.run(["plan", playbook], environment: credentials)
+            try RekeyProcess.runBlocking(["plan", playbook], environment: credentials)
         }
         #expect(result.status == 0, "\(result)")
         #expect(try served.sandbox.files() == before, "plan changed a file")
@@ -82,7 +82,7 @@ import Testing
 
         // Without a session token the key mutations become guided, and the plan says what REST can't see.
         let restOnly = served.credentials.filter { $0.key != "INNGEST_SESSION_TOKEN" }
-        let guided = try await offThePool { try RekeyProcess.run(["plan", playbook], environment: restOnly) }
+        let guided = try await offThePool { try RekeyProcess.runBlocking(["plan", playbook], environment: restOnly) }
         #expect(guided.status == 0, "\(guided)")
         #expect(guided.stdout.contains("GET \(served.url)/v2/keys/signing (X-Inngest-Env: production, paginated)"))
         #expect(guided.stdout.contains("act (guided, a person): In the Inngest dashboard"))
@@ -98,7 +98,7 @@ import Testing
             "run", served.playbook, "--journal", served.sandbox.journal, "--approve", "rotate-signing-key",
         ]
         let credentials = served.credentials
-        let result = try await offThePool { try RekeyProcess.run(arguments, environment: credentials) }
+        let result = try await offThePool { try RekeyProcess.runBlocking(arguments, environment: credentials) }
         #expect(result.status == 0, "\(result)")
         #expect(try invariants.violations(fixture: served.sandbox) == [])
         let log = served.server.output

@@ -187,7 +187,7 @@ struct SDKRotation {
     /// Runs `rekey arguments…` to the end with the platform's credentials in the environment.
     func rekey(_ arguments: [String]) async throws -> RekeyProcess.Result {
         let environment = ["INNGEST_API_KEY": apiKey, "INNGEST_SESSION_TOKEN": sessionToken]
-        return try await offThePool { try RekeyProcess.run(arguments, environment: environment) }
+        return try await offThePool { try RekeyProcess.runBlocking(arguments, environment: environment) }
     }
 
     // MARK: - The apps

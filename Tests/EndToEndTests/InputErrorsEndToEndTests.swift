@@ -12,7 +12,7 @@ import Testing
     ]
 
     @Test(arguments: 0..<cases.count)
-    func malformedPlaybookExits65WithThePathAndWritesNothing(index: Int) throws {
+    func malformedPlaybookExits65WithThePathAndWritesNothing(index: Int) async throws {
         let testCase = Self.cases[index]
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
         defer { sandbox.remove() }
@@ -21,7 +21,7 @@ import Testing
         try text.write(toFile: sandbox.playbook, atomically: false, encoding: .utf8)
         let before = try sandbox.files()
         for command in [["plan", sandbox.playbook], ["run", sandbox.playbook, "--journal", sandbox.journal]] {
-            let result = try RekeyProcess.run(command)
+            let result = try await RekeyProcess.run(command)
             #expect(result.status == 65, "\(testCase.name): \(result)")
             #expect(result.stderr.contains(testCase.expected), "\(testCase.name): \(result.stderr)")
             #expect(result.stderr.contains("playbook.json"), "\(testCase.name): names the file")
@@ -38,27 +38,27 @@ import Testing
         ["run", "x.json", "--until"],
         ["nonsense"],
     ])
-    func usageErrorsExit64WithUsageAndWriteNothing(arguments: [String]) throws {
+    func usageErrorsExit64WithUsageAndWriteNothing(arguments: [String]) async throws {
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
         defer { sandbox.remove() }
         let before = try sandbox.files()
-        let result = try RekeyProcess.run(arguments, directory: sandbox.directory)
+        let result = try await RekeyProcess.run(arguments, directory: sandbox.directory)
         #expect(result.status == 64, "\(arguments): \(result)")
         #expect(result.stderr.hasPrefix("Error: "), "\(result.stderr)")
         #expect(result.stderr.contains("Usage: ") || result.stderr.contains("USAGE"), "\(result.stderr)")
         #expect(try sandbox.files() == before)
     }
 
-    @Test func unknownStepInUntilIsAUsageError() throws {
+    @Test func unknownStepInUntilIsAUsageError() async throws {
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
         defer { sandbox.remove() }
-        let result = try RekeyProcess.run(["run", sandbox.playbook, "--until", "rotate-key"])
+        let result = try await RekeyProcess.run(["run", sandbox.playbook, "--until", "rotate-key"])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("did you mean 'rotate-signing-key'"))
     }
 
-    @Test func missingJournalExits65() throws {
-        let result = try RekeyProcess.run(["status", "/nonexistent/rotation.jsonl"])
+    @Test func missingJournalExits65() async throws {
+        let result = try await RekeyProcess.run(["status", "/nonexistent/rotation.jsonl"])
         #expect(result.status == 65)
         #expect(result.stderr.contains("/nonexistent/rotation.jsonl"))
     }

@@ -8,9 +8,9 @@ import Testing
 /// Damaged journals fail closed; a locked journal refuses a second process.
 @Suite struct JournalIntegrityEndToEndTests {
     /// A sandbox with a journal stopped before confirm-redeploy (about 27 records).
-    private func stoppedRotation() throws -> SandboxFixture {
+    private func stoppedRotation() async throws -> SandboxFixture {
         let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
-        let run = try RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        let run = try await RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
         guard run.status == 0 else { throw FixtureError(message: "\(run)") }
         return sandbox
     }
@@ -28,8 +28,8 @@ import Testing
     }
 
     @Test(arguments: Damage.allCases)
-    func damagedJournalIsRefusedNamingTheLine(damage: Damage) throws {
-        let sandbox = try stoppedRotation()
+    func damagedJournalIsRefusedNamingTheLine(damage: Damage) async throws {
+        let sandbox = try await stoppedRotation()
         defer { sandbox.remove() }
         var all = try lines(sandbox.journal)
         let middle = all.count / 2
@@ -56,46 +56,46 @@ import Testing
         }
         try write(all, sandbox.journal)
 
-        let verify = try RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        let verify = try await RekeyProcess.run(["log", sandbox.journal, "--verify"])
         #expect(verify.status == 65, "\(damage): \(verify)")
         #expect(verify.stderr.contains("line \(expectedLine)"), "\(damage): \(verify.stderr)")
-        let resume = try RekeyProcess.run(["resume", sandbox.journal])
+        let resume = try await RekeyProcess.run(["resume", sandbox.journal])
         #expect(resume.status == 65, "\(damage): \(resume)")
         #expect(resume.stderr.contains("line \(expectedLine)"))
-        let status = try RekeyProcess.run(["status", sandbox.journal])
+        let status = try await RekeyProcess.run(["status", sandbox.journal])
         #expect(status.status == 65)
     }
 
-    @Test func intactJournalVerifies() throws {
-        let sandbox = try stoppedRotation()
+    @Test func intactJournalVerifies() async throws {
+        let sandbox = try await stoppedRotation()
         defer { sandbox.remove() }
-        let verify = try RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        let verify = try await RekeyProcess.run(["log", sandbox.journal, "--verify"])
         #expect(verify.status == 0, "\(verify)")
         #expect(verify.stdout.contains("hash chain intact"))
-        #expect(try RekeyProcess.run(["log", sandbox.journal]).stdout.contains("intent create-signing-key/signing-key"))
+        #expect(try await RekeyProcess.run(["log", sandbox.journal]).stdout.contains("intent create-signing-key/signing-key"))
     }
 
-    @Test func tornLastLineIsReportedAndResumeContinues() throws {
-        let sandbox = try stoppedRotation()
+    @Test func tornLastLineIsReportedAndResumeContinues() async throws {
+        let sandbox = try await stoppedRotation()
         defer { sandbox.remove() }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: sandbox.journal))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(#"{"v":1,"seq":99,"type":"inte"#.utf8))
         try handle.close()
-        let status = try RekeyProcess.run(["status", sandbox.journal])
+        let status = try await RekeyProcess.run(["status", sandbox.journal])
         #expect(status.status == 0)
         #expect(status.stdout.contains("incomplete"))
-        let resume = try RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+        let resume = try await RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
         #expect(resume.status == 0, "\(resume)")
-        #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
-        #expect(try RekeyProcess.run(["log", sandbox.journal]).stdout.contains("torn"))
+        #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+        #expect(try await RekeyProcess.run(["log", sandbox.journal]).stdout.contains("torn"))
     }
 
-    @Test func secondProcessOnALockedJournalExits75NamingTheHolder() throws {
+    @Test func secondProcessOnALockedJournalExits75NamingTheHolder() async throws {
         // Manual redeploys: the first resume waits at confirm-redeploy, holding the lock.
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1, extra: ["--manual-redeploy"])
         defer { sandbox.remove() }
-        let run = try RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        let run = try await RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
         #expect(run.status == 0, "\(run)")
         let holder = try RekeyProcess.start(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
         defer { holder.kill() }
@@ -107,11 +107,11 @@ import Testing
             usleep(50_000)
         }
         for command in [["resume", sandbox.journal], ["abort", sandbox.journal], ["approve", sandbox.journal, "rotate-signing-key"]] {
-            let second = try RekeyProcess.run(command)
+            let second = try await RekeyProcess.run(command)
             #expect(second.status == 75, "\(command): \(second)")
             #expect(second.stderr.contains("pid \(holder.process.processIdentifier)"), "\(second.stderr)")
         }
         holder.kill()
-        _ = holder.wait()
+        _ = try await holder.finish()
     }
 }

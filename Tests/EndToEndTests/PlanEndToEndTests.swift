@@ -4,11 +4,11 @@ import Testing
 
 /// `rekey plan` reads the live state and changes nothing, checked with the built binary.
 @Suite struct PlanEndToEndTests {
-    @Test func planChangesNothingByteForByte() throws {
+    @Test func planChangesNothingByteForByte() async throws {
         let sandbox = try SandboxFixture()
         defer { sandbox.remove() }
         // An earlier rotation's journal (and its lock file) next to the playbook: plan reads it too.
-        let earlier = try RekeyProcess.run(["run", sandbox.playbook, "--until", "create-signing-key"])
+        let earlier = try await RekeyProcess.run(["run", sandbox.playbook, "--until", "create-signing-key"])
         #expect(earlier.status == 0, "\(earlier)")
         let outside = FileManager.default.temporaryDirectory.path + "/rekey-plan-out-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
@@ -23,7 +23,7 @@ import Testing
             (["plan", sandbox.playbook, "--out", outside + "/plan.json"], [:]),
             (["plan", sandbox.playbook], github),
         ] as [([String], [String: String])] {
-            let result = try RekeyProcess.run(arguments, environment: environment)
+            let result = try await RekeyProcess.run(arguments, environment: environment)
             #expect(result.status == 0, "\(arguments): \(result)")
             #expect(result.stdout.contains("an earlier rotation of this environment is unfinished"), "\(result)")
         }
@@ -33,18 +33,18 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: outside + "/summary.md"))
     }
 
-    @Test func aStalePlanIsRefusedWithTheDifferenceAndChangesNothing() throws {
+    @Test func aStalePlanIsRefusedWithTheDifferenceAndChangesNothing() async throws {
         let sandbox = try SandboxFixture()
         defer { sandbox.remove() }
         let plan = sandbox.directory + "/plan.json"
-        #expect(try RekeyProcess.run(["plan", sandbox.playbook, "--out", plan]).status == 0)
+        #expect(try await RekeyProcess.run(["plan", sandbox.playbook, "--out", plan]).status == 0)
         // Someone edits an app's configuration after the review.
         let env = sandbox.envFile("worker")
         try (try String(contentsOfFile: env, encoding: .utf8) + "INNGEST_SIGNING_KEY_FALLBACK=leftover\n")
             .write(toFile: env, atomically: false, encoding: .utf8)
         let before = try DirectorySnapshot(sandbox.directory)
 
-        let result = try RekeyProcess.run(["run", plan, "--journal", sandbox.journal, "--non-interactive"])
+        let result = try await RekeyProcess.run(["run", plan, "--journal", sandbox.journal, "--non-interactive"])
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains("is stale: the live state changed since it was made"))
         #expect(result.stderr.contains("app 'worker': INNGEST_SIGNING_KEY_FALLBACK changed: absent → "))

@@ -12,7 +12,7 @@ import Testing
         _ sandbox: SandboxFixture,
         environment: [String: String],
         attempts: Int = 6
-    ) throws -> [RekeyProcess.Result] {
+    ) async throws -> [RekeyProcess.Result] {
         var results: [RekeyProcess.Result] = []
         for _ in 0..<attempts {
             let started = FileManager.default.fileExists(atPath: sandbox.journal)
@@ -20,7 +20,7 @@ import Testing
                 started
                 ? ["resume", sandbox.journal, "--approve", "rotate-signing-key"]
                 : ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]
-            let result = try RekeyProcess.run(arguments, environment: environment)
+            let result = try await RekeyProcess.run(arguments, environment: environment)
             results.append(result)
             if result.status == 0 { break }
         }
@@ -32,7 +32,7 @@ import Testing
             .split(separator: "\n").map(String.init)
     }
 
-    @Test func soakWithTwentyPercentFaultsConverges() throws {
+    @Test func soakWithTwentyPercentFaultsConverges() async throws {
         var totalFaults = 0
         var lost = 0
         var runs = 0
@@ -41,11 +41,11 @@ import Testing
             defer { sandbox.remove() }
             let invariants = try RotationInvariants(fixture: sandbox)
             let environment = Self.fastRetries.merging(["REKEY_SANDBOX_FAULTS": "rate=0.2,seed=\(seed)"]) { $1 }
-            let results = try runToCompletion(sandbox, environment: environment)
+            let results = try await runToCompletion(sandbox, environment: environment)
             runs += results.count
             #expect(results.last?.status == 0, "seed \(seed): \(results.map(\.description).joined(separator: "\n"))")
             #expect(try invariants.violations(fixture: sandbox) == [], "seed \(seed)")
-            #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+            #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
             let log = faultLog(sandbox)
             totalFaults += log.count
             lost += log.filter { $0.hasSuffix(" lost") }.count
@@ -55,12 +55,12 @@ import Testing
         #expect(lost > 0)
     }
 
-    @Test func lostCreateResponsesAreAdoptedNotDuplicated() throws {
+    @Test func lostCreateResponsesAreAdoptedNotDuplicated() async throws {
         let sandbox = try SandboxFixture(apps: 2, eventKeys: 2)
         defer { sandbox.remove() }
         let invariants = try RotationInvariants(fixture: sandbox)
         let environment = Self.fastRetries.merging(["REKEY_SANDBOX_FAULTS": "rate=1,kinds=lost,ops=createKey"]) { $1 }
-        let results = try runToCompletion(sandbox, environment: environment, attempts: 1)
+        let results = try await runToCompletion(sandbox, environment: environment, attempts: 1)
         #expect(results.last?.status == 0, "\(results)")
         #expect(results.last?.stdout.contains("had applied") == true, "the adoption is reported")
         // One signing key and one replacement per event key: the lost responses created no duplicates.
@@ -68,44 +68,44 @@ import Testing
         #expect(faultLog(sandbox).count == 3)
     }
 
-    @Test func nonRetryableErrorStopsWithExit1AndResumes() throws {
+    @Test func nonRetryableErrorStopsWithExit1AndResumes() async throws {
         let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
         defer { sandbox.remove() }
         let invariants = try RotationInvariants(fixture: sandbox)
-        let refused = try RekeyProcess.run(
+        let refused = try await RekeyProcess.run(
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
             environment: Self.fastRetries.merging(["REKEY_SANDBOX_FAULTS": "rate=1,kinds=400,ops=deleteKey"]) { $1 }
         )
         #expect(refused.status == 1, "\(refused)")
         #expect(refused.stdout.contains("the sandbox refused deleteKey"), "the platform's message is shown")
         #expect(refused.stdout.contains("rekey resume"))
-        #expect(try RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
-        let status = try RekeyProcess.run(["status", sandbox.journal])
+        #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
+        let status = try await RekeyProcess.run(["status", sandbox.journal])
         #expect(status.stdout.contains("failed"))
-        let resumed = try RekeyProcess.run(["resume", sandbox.journal])
+        let resumed = try await RekeyProcess.run(["resume", sandbox.journal])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try invariants.violations(fixture: sandbox) == [])
     }
 
-    @Test func exhaustedRetriesExit69AndResume() throws {
+    @Test func exhaustedRetriesExit69AndResume() async throws {
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
         defer { sandbox.remove() }
         let invariants = try RotationInvariants(fixture: sandbox)
-        let unavailable = try RekeyProcess.run(
+        let unavailable = try await RekeyProcess.run(
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
             environment: Self.fastRetries.merging(["REKEY_SANDBOX_FAULTS": "rate=1,kinds=503,ops=promoteSigningKey"]) { $1 }
         )
         #expect(unavailable.status == 69, "\(unavailable)")
         #expect(unavailable.stdout.contains("gave up after"))
-        let resumed = try RekeyProcess.run(["resume", sandbox.journal])
+        let resumed = try await RekeyProcess.run(["resume", sandbox.journal])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try invariants.violations(fixture: sandbox) == [])
     }
 
-    @Test func rateLimitsAreRetriedHonouringRetryAfter() throws {
+    @Test func rateLimitsAreRetriedHonouringRetryAfter() async throws {
         let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
         defer { sandbox.remove() }
-        let results = try runToCompletion(
+        let results = try await runToCompletion(
             sandbox,
             environment: ["REKEY_SANDBOX_FAULTS": "rate=0.25,seed=3,kinds=429"],
             attempts: 1

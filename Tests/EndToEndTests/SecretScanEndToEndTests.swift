@@ -194,7 +194,7 @@ final class ScanScenario: @unchecked Sendable {
     @discardableResult
     func rekey(_ arguments: [String], extra: [String: String] = [:]) async throws -> RekeyProcess.Result {
         let environment = credentials.merging(extra) { $1 }
-        let result = try await offThePool { try RekeyProcess.run(arguments, environment: environment) }
+        let result = try await offThePool { try RekeyProcess.runBlocking(arguments, environment: environment) }
         outputs.append(("rekey \(arguments.joined(separator: " ")) (stdout)", result.stdout))
         outputs.append(("rekey \(arguments.joined(separator: " ")) (stderr)", result.stderr))
         return result

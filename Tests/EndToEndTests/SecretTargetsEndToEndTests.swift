@@ -9,7 +9,7 @@ import Testing
 
 /// Runs `rekey arguments…` to the end without holding a Swift concurrency thread.
 private func rekey(_ arguments: [String], environment: [String: String] = [:]) async throws -> RekeyProcess.Result {
-    try await offThePool { try RekeyProcess.run(arguments, environment: environment) }
+    try await offThePool { try RekeyProcess.runBlocking(arguments, environment: environment) }
 }
 
 /// The exec target with the built binary and a stand-in deployment tool; `rekey reveal`'s refusals; the

@@ -68,9 +68,9 @@ struct RekeyProcess {
         return Running(process: process, stdout: stdout, stderr: stderr)
     }
 
-    /// Runs `rekey arguments…` to completion.
+    /// Runs `rekey arguments…` to completion, blocking the calling thread (for static set-up only).
     @discardableResult
-    static func run(
+    static func runBlocking(
         _ arguments: [String],
         environment extra: [String: String] = [:],
         directory: String? = nil
@@ -78,8 +78,19 @@ struct RekeyProcess {
         try start(arguments, environment: extra, directory: directory).wait()
     }
 
-    /// A started process.
-    struct Running {
+    /// Runs `rekey arguments…` to completion without holding a Swift-concurrency thread while it waits
+    /// (two cores mean two pool threads: blocking them would stall every other test).
+    @discardableResult
+    static func run(
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        directory: String? = nil
+    ) async throws -> Result {
+        try await offThePool { try start(arguments, environment: extra, directory: directory).wait() }
+    }
+
+    /// A started process. `Process` is safe to wait on and signal from any thread.
+    struct Running: @unchecked Sendable {
         let process: Process
         let stdout: Collector
         let stderr: Collector
@@ -93,6 +104,12 @@ struct RekeyProcess {
                 stdout: stdout.text(),
                 stderr: stderr.text()
             )
+        }
+
+        /// Waits for the process on a thread of its own.
+        func finish() async throws -> Result {
+            let running = self
+            return try await offThePool { running.wait() }
         }
 
         func kill(_ signal: Int32 = SIGKILL) {

@@ -12,7 +12,7 @@ struct SandboxFixture {
 
     init(apps: Int = 3, eventKeys: Int = 2, extra: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.path + "/rekey-e2e-" + UUID().uuidString.prefix(8).lowercased()
-        let result = try RekeyProcess.run(
+        let result = try RekeyProcess.runBlocking(
             ["sandbox", "init", directory, "--apps", "\(apps)", "--event-keys", "\(eventKeys)"] + extra
         )
         guard result.status == 0 else { throw FixtureError(message: "sandbox init failed: \(result)") }
