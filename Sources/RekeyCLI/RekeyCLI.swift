@@ -72,7 +72,7 @@ struct CommandContext: Sendable {
 
     /// The session over the real backends, reporting to `observer`. Installs the SIGINT/SIGTERM handler.
     func session(observer: any RunObserver) throws -> RotationSession {
-        RotationSession(
+        var session = RotationSession(
             provider: BackendFactory(),
             environment: environment,
             toolVersion: RekeyCommands.version,
@@ -82,6 +82,14 @@ struct CommandContext: Sendable {
             stop: signals.token,
             sealKey: try sealKey()
         )
+        session.force = has("force") && arguments.flag("force")
+        session.waitTimeout = has("no-wait") && arguments.flag("no-wait") ? 0 : nil
+        return session
+    }
+
+    /// Whether the command declares the flag `name`.
+    private func has(_ name: String) -> Bool {
+        arguments.spec.flags.contains { $0.name == name }
     }
 
     /// The retry policy; `REKEY_RETRY_BASE_DELAY` (seconds, a testing aid) shortens the backoff.

@@ -34,7 +34,7 @@ import Testing
         running.kill(signal)
         let result = try await running.finish()
         #expect(result.status == 130 && !result.signaled, "\(result)")
-        #expect(Date().timeIntervalSince(sent) < 5, "a wait must end promptly on a stop request")
+        #expect(Date().timeIntervalSince(sent) < 30, "a wait must end promptly on a stop request, not run to its 2-minute timeout")
         #expect(result.stderr.contains("stopping"))
         #expect(result.stdout.contains("Interrupted"))
         #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)

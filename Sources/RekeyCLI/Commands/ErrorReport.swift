@@ -22,7 +22,7 @@ enum ErrorReport {
             case .alreadyFinished, .alreadyAborted: return ("\(error)", .success)
             case .unknownStep, .nothingToApprove: return ("\(error)", .usage)
             case .planHashMismatch, .snapshotInvalid: return ("\(error)", .invalidInput)
-            case .pastPointOfNoReturn: return ("\(error)", .stepFailed)
+            case .pastPointOfNoReturn, .unfinishedRotation: return ("\(error)", .stepFailed)
             }
         case let error as PlanningError:
             return ("\(error)", .stepFailed)

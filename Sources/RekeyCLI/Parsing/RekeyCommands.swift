@@ -99,6 +99,13 @@ public enum RekeyCommands {
             + "continues. Implied when standard input is not a terminal."
     )
 
+    private static let noWaitFlag = ArgumentSpec.flag(
+        "no-wait",
+        help: "Don't wait for redeploys or for a person: check once, and if an app isn't confirmed yet, pause and "
+            + "exit 3 with the command that continues (instead of polling up to the playbook's confirmRedeploy "
+            + "timeout). For CI jobs that deploy in between."
+    )
+
     private static let jsonProgressFlag = ArgumentSpec.flag(
         "json",
         help: "Print progress as JSON Lines on standard output, for CI: one event per line, schema "
@@ -183,10 +190,12 @@ public enum RekeyCommands {
             sealKeyFileOption,
             nonInteractiveFlag,
             jsonProgressFlag,
+            noWaitFlag,
             .flag(
                 "force",
-                help: "Start even though the journal file already exists. To continue an unfinished rotation, "
-                    + "use 'rekey resume' instead."
+                help: "Start even though an earlier rotation of this environment is unfinished (its journal is in "
+                    + "the playbook's .rekey/ directory), or the platform already has an inactive signing key, which "
+                    + "then becomes this rotation's new key. To continue an unfinished rotation, use 'rekey resume'."
             ),
         ],
         examples: [
@@ -212,7 +221,7 @@ public enum RekeyCommands {
         ],
         arguments: [
             journalArgument, untilOption, approveOption, planHashOption, approverOption, sealKeyFileOption,
-            nonInteractiveFlag, jsonProgressFlag,
+            nonInteractiveFlag, noWaitFlag, jsonProgressFlag,
         ],
         examples: [
             UsageExample("Continue where it stopped:", "rekey resume rotation.jsonl"),

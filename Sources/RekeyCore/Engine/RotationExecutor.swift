@@ -25,6 +25,8 @@ public struct RotationExecutor: Sendable {
     public var faults: FaultInjector
     /// Graceful stop requests.
     public var stop: StopToken
+    /// Adaptive concurrency (AIMD on HTTP 429), shared by every item of the run.
+    public let governor: ConcurrencyGovernor
     /// The operator's key for secrets the platform shows once, if given.
     public var sealKey: SealKey?
 
@@ -52,6 +54,7 @@ public struct RotationExecutor: Sendable {
         self.retry = retry
         self.faults = faults
         self.clock = clock.interruptible(by: stop)
+        self.governor = ConcurrencyGovernor(maximum: playbook.options.concurrency)
     }
 
     /// Runs until the rotation finishes, reaches `limits.until`, pauses, fails, or is aborted.
@@ -95,7 +98,9 @@ public struct RotationExecutor: Sendable {
                     try apply(returned, to: &machine, outcomes: &outcomes)
                     continue
                 }
-                let actions = machine.nextActions(limits: limits)
+                var current = limits
+                current.concurrency = min(limits.concurrency, governor.limit)
+                let actions = machine.nextActions(limits: current)
                 if actions.isEmpty {
                     guard let returned = try await group.next() else {
                         preconditionFailure("state machine waits for items but none is in flight")
@@ -396,7 +401,8 @@ public struct RotationExecutor: Sendable {
             observer: observer,
             retry: retry,
             item: ref,
-            sealKey: sealKey
+            sealKey: sealKey,
+            governor: governor
         )
     }
 

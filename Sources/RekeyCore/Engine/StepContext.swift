@@ -30,6 +30,8 @@ public struct StepContext: Sendable {
     public var journalPath = "JOURNAL"
     /// Whether the item is being rolled back (`rekey abort`) rather than run.
     public var isUndo = false
+    /// Adaptive concurrency: told about rate limits and successes.
+    public var governor: ConcurrencyGovernor? = nil
 
     /// The app named `name`.
     public func app(_ name: String) throws(StepError) -> AppSpec {
@@ -99,7 +101,9 @@ public struct StepContext: Sendable {
         var retry = 1
         while true {
             do {
-                return try await operation()
+                let result = try await operation()
+                governor?.succeeded()
+                return result
             } catch let error as PlatformError where error.isRetryable {
                 guard retry < self.retry.maxAttempts else {
                     throw PlatformError.unavailable("\(what): gave up after \(retry) attempts: \(error)")
@@ -123,7 +127,9 @@ public struct StepContext: Sendable {
         var retry = 1
         while true {
             do {
-                return try await perform()
+                let result = try await perform()
+                governor?.succeeded()
+                return result
             } catch let error as PlatformError where error.isRetryable {
                 guard retry < self.retry.maxAttempts else {
                     throw PlatformError.unavailable("\(what): gave up after \(retry) attempts: \(error)")
@@ -139,6 +145,7 @@ public struct StepContext: Sendable {
     }
 
     private func backoff(_ error: PlatformError, retry: Int) async throws {
+        if case .rateLimited = error { governor?.throttled() }
         let delay = self.retry.delay(forRetry: retry, retryAfter: error.retryAfter)
         observer.handle(.retrying(item, error: error.description, delaySeconds: delay, attempt: retry))
         try await clock.sleep(delay)

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -14,7 +16,9 @@
 public final class JournalLock: Sendable {
     /// The lock file's path.
     public let path: String
-    private let fd: Int32
+    /// The descriptor holding the flock; -1 once released, so a late anchor write can never reach a
+    /// descriptor number the process reused for another file.
+    private let descriptor: Mutex<Int32>
     private let holder: LockHolder
 
     /// What the lock file holds.
@@ -59,13 +63,23 @@ public final class JournalLock: Sendable {
 
     private init(path: String, fd: Int32, holder: LockHolder) {
         self.path = path
-        self.fd = fd
+        self.descriptor = Mutex(fd)
         self.holder = holder
     }
 
     deinit {
-        // Closing the descriptor releases the flock.
-        close(fd)
+        release()
+    }
+
+    /// Releases the lock now (idempotent). Commands call it when they finish, so that the next command
+    /// in the same process never finds the journal still locked by a writer that is being torn down.
+    public func release() {
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
     }
 
     /// Records the journal's new head.
@@ -92,9 +106,12 @@ public final class JournalLock: Sendable {
 
     private func writeContents(_ contents: Contents) {
         let bytes = JSONCoding.canonicalBytes(contents) + [UInt8(ascii: "\n")]
-        // Best effort: the anchor is an extra check, never a reason to stop a rotation.
-        _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        _ = ftruncate(fd, off_t(bytes.count))
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            // Best effort: the anchor is an extra check, never a reason to stop a rotation.
+            _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+            _ = ftruncate(fd, off_t(bytes.count))
+        }
     }
 
     static func hostName() -> String {

@@ -26,6 +26,9 @@ public struct RotationPlan: Sendable, Equatable, Codable {
     public var eventKeyReplacements: [EventKeyReplacement]
     /// Things a reviewer must know (hazards, unknown keys in targets).
     public var warnings: [String]
+    /// An inactive signing key that existed before the plan and that this rotation adopts as its new
+    /// key (`rekey run --force`); `nil` normally.
+    public var adoptedSigningKeyID: String?
     /// SHA-256 (hex) of this plan's canonical encoding with `hash` empty.
     public var hash: String
 
@@ -37,8 +40,10 @@ public struct RotationPlan: Sendable, Equatable, Codable {
         baseline: LiveState,
         steps: [PlannedStep],
         eventKeyReplacements: [EventKeyReplacement],
-        warnings: [String]
+        warnings: [String],
+        adoptedSigningKeyID: String? = nil
     ) {
+        self.adoptedSigningKeyID = adoptedSigningKeyID
         self.version = Self.formatVersion
         self.rotationID = rotationID
         self.createdAt = createdAt

@@ -9,6 +9,8 @@ public struct RotationPlanner: Sendable {
     public var targets: [String: any SecretTarget]
     public var toolVersion: String
     public var clock: EngineClock
+    /// `--force`: adopt an existing inactive signing key as the new key instead of refusing.
+    public var adoptInactiveSigningKey = false
 
     public init(
         playbook: Playbook,
@@ -41,8 +43,16 @@ public struct RotationPlanner: Sendable {
             throw PlanningError.noActiveSigningKey
         }
         let creates = playbook.steps.contains(.createSigningKey)
+        var adopted: String?
         if let inactive = signingKeys.first(where: { $0.isActive != true }), creates {
-            throw PlanningError.inactiveSigningKeyExists(id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
+            guard adoptInactiveSigningKey else {
+                throw PlanningError.inactiveSigningKeyExists(id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
+            }
+            adopted = inactive.id
+            warnings.append(
+                "--force: the existing inactive signing key \(inactive.id) (\(inactive.fingerprint?.hex ?? "?")) becomes "
+                    + "this rotation's new key; 'rekey abort' would delete it"
+            )
         }
 
         for (app, snapshot) in zip(playbook.apps, observation.state.apps) {
@@ -87,7 +97,8 @@ public struct RotationPlanner: Sendable {
             baseline: observation.state,
             steps: plannedSteps,
             eventKeyReplacements: replacements,
-            warnings: warnings
+            warnings: warnings,
+            adoptedSigningKeyID: adopted
         )
     }
 

@@ -21,6 +21,12 @@ public struct RotationSession: Sendable {
     public var stop: StopToken
     /// The operator's key for secrets the platform shows once (`REKEY_SEAL_KEY`, `--seal-key-file`).
     public var sealKey: SealKey?
+    /// `--force`: start despite an unfinished rotation of the environment, adopting an existing
+    /// inactive signing key.
+    public var force = false
+    /// `--no-wait` (0) or another bound on how long a run waits for redeploys and people, overriding
+    /// the playbook's `confirmRedeploy.timeout`.
+    public var waitTimeout: Double?
 
     public init(
         provider: any BackendProvider,
@@ -102,11 +108,22 @@ public struct RotationSession: Sendable {
         for step in approvals.preApproved where !playbook.steps.contains(step) {
             throw SessionError.unknownStep(step, known: playbook.steps)
         }
+        // Double rotation: refuse while an earlier rotation of this environment is open.
+        if !force, prepared == nil,
+            let open = EarlierRotations.unfinished(
+                near: playbook.path,
+                environment: playbook.environment,
+                excluding: journalPath
+            ).first
+        {
+            throw SessionError.unfinishedRotation(open.warning)
+        }
         // A step that will seal a once-shown secret needs the seal key: refuse now, before any change.
         try SealingRequirement.check(steps: playbook.steps, platform: backends.platform, key: sealKey)
 
         // Lock an explicit path before touching the platform, so a second run fails at once.
         var lock: JournalLock?
+        defer { lock?.release() }
         var createdLockFile: String?
         if let journalPath {
             if FileIO.exists(journalPath), !JournalReader.isStillborn(path: journalPath) {
@@ -130,13 +147,15 @@ public struct RotationSession: Sendable {
             if let prepared {
                 plan = prepared.1
             } else {
-                plan = try await RotationPlanner(
+                var planner = RotationPlanner(
                     playbook: playbook,
                     platform: RetryingReads(backends.platform, retry: retry, clock: clock, observer: observer),
                     targets: backends.targets,
                     toolVersion: toolVersion,
                     clock: clock
-                ).makePlan()
+                )
+                planner.adoptInactiveSigningKey = force
+                plan = try await planner.makePlan()
             }
             try validate(until: until, approvals: approvals, plan: plan)
             let path = journalPath ?? Self.defaultJournalPath(for: plan)
@@ -164,6 +183,7 @@ public struct RotationSession: Sendable {
     /// Continues a rotation from its journal (forward, or an abort in progress).
     public func resume(journalPath: String, approvals: ApprovalSource, until: StepID?) async throws -> Outcome {
         let lock = try JournalLock.acquire(journal: journalPath, command: "resume")
+        defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
         switch machine.mode {
@@ -194,6 +214,7 @@ public struct RotationSession: Sendable {
         -> Outcome
     {
         let lock = try JournalLock.acquire(journal: journalPath, command: "abort")
+        defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
         switch machine.mode {
@@ -221,6 +242,7 @@ public struct RotationSession: Sendable {
     /// Records an approval of `step` in the journal, for a later `resume`.
     public func approve(journalPath: String, step: StepID, by: String, planHash: String?) async throws -> JournalRecord {
         let lock = try JournalLock.acquire(journal: journalPath, command: "approve")
+        defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
         let plan = machine.plan
@@ -288,6 +310,8 @@ public struct RotationSession: Sendable {
         _ until: StepID?,
         _ path: String
     ) async throws -> Outcome {
+        var playbook = playbook
+        if let waitTimeout { playbook.options.confirmRedeploy.timeout = waitTimeout }
         let executor = RotationExecutor(
             platform: backends.platform,
             playbook: playbook,

@@ -14,6 +14,8 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     case nothingToApprove(StepID, reason: String)
     /// The playbook snapshot in the journal no longer loads.
     case snapshotInvalid(String)
+    /// Another rotation of the same environment is unfinished.
+    case unfinishedRotation(String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
             "nothing to approve for \(step): \(reason)"
         case .snapshotInvalid(let message):
             "the playbook recorded in the journal no longer loads: \(message)"
+        case .unfinishedRotation(let warning):
+            "refusing to start: \(warning); or pass --force to start anyway"
         }
     }
 }

@@ -101,7 +101,7 @@ import Testing
             let waits = result.stderr.split(separator: "\n").filter { $0.hasPrefix("waiting for confirm-redeploy") }
             #expect(waits.count == 2, "\(result)")
             #expect(waits.allSatisfy { $0.contains("the rotation is at confirm-redeploy") })
-            #expect(result.stdout.contains("(gave up after 1.5 s)"))
+            #expect(result.stdout.contains("(gave up after "))
         }
     }
 

@@ -188,7 +188,7 @@ import Testing
         #expect(
             renderer.usage(for: ["run"])
                 == "rekey run <playbook-or-plan> [--journal <file>] [--until <step>] [--approve <step> ...] "
-                + "[--plan-hash <hash>] [--by <name>] [--seal-key-file <file>] [--non-interactive] [--json] [--force]"
+                + "[--plan-hash <hash>] [--by <name>] [--seal-key-file <file>] [--non-interactive] [--json] [--no-wait] [--force]"
         )
         #expect(renderer.usage(for: ["sandbox", "redeploy"]) == "rekey sandbox redeploy <dir> [<app> ...]")
         #expect(renderer.usage(for: ["gate"]) == "rekey gate <journal> <step> [--wait] [--timeout <duration>] [--json]")

@@ -64,8 +64,14 @@ public struct ConfirmRedeployStep: StepBehavior {
             throw StepError.pause("app '\(item)' can't be verified automatically; approve the redeploy by hand")
         }
         let expectations = try await expectations(item, context)
-        let report = try await context.read("inspect app '\(item)'") {
-            try await verifier.inspect(app: app, signedWith: expectations.signWith)
+        let report: AppIntrospection
+        do {
+            report = try await context.read("inspect app '\(item)'") {
+                try await verifier.inspect(app: app, signedWith: expectations.signWith)
+            }
+        } catch PlatformError.unavailable(let why) {
+            // An app restarting for its redeploy refuses connections for a while: that is "not yet".
+            return .notYet("it can't be reached (\(why))")
         }
         if report.mode == "dev" {
             throw StepError.hazard("app '\(item)' runs in dev mode: it checks no signatures; set it to cloud mode")

@@ -1,7 +1,8 @@
 /// Step 1: create a new, inactive signing key.
 ///
 /// Idempotency: the plan lists every signing key that existed; an inactive key that is not among
-/// them is the one this rotation created (the planner refuses to start while an inactive key exists).
+/// them is the one this rotation created (the planner refuses to start while an inactive key exists,
+/// unless `--force` makes the plan adopt it).
 ///
 /// Where the platform shows a new key's secret only once, the secret is sealed into the `done` record
 /// (``ItemOutcome/sealed``), and a key created by an attempt that never journaled it is deleted and
@@ -15,11 +16,12 @@ public struct CreateSigningKeyStep: StepBehavior {
         return ItemOutcome(keyID: created.id, fingerprint: created.fingerprint)
     }
 
-    /// Inactive keys the plan did not see: this rotation's.
+    /// Inactive keys the plan did not see (or adopted with `--force`): this rotation's.
     private func createdKeys(_ context: StepContext) async throws -> [PlatformKey] {
         let known = Set(context.plan.baseline.signingKeys.map(\.id))
+        let adopted = context.plan.adoptedSigningKeyID
         let keys = try await context.secrets.keys(.signing, refresh: true)
-        return keys.filter { !known.contains($0.id) && $0.isActive != true }
+        return keys.filter { (!known.contains($0.id) || $0.id == adopted) && $0.isActive != true }
     }
 
     public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {

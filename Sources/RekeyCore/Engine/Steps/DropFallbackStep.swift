@@ -59,7 +59,12 @@ public struct DropFallbackStep: StepBehavior {
         else { return nil }
         let app = try context.app(item)
         let key = try await context.secret(.signing, id: id, fingerprint: nil)
-        let report = try await context.read("inspect app '\(item)'") { try await verifier.inspect(app: app, signedWith: key) }
+        let report: AppIntrospection
+        do {
+            report = try await context.read("inspect app '\(item)'") { try await verifier.inspect(app: app, signedWith: key) }
+        } catch PlatformError.unavailable {
+            return false  // restarting: not confirmed yet
+        }
         guard report.authenticated else { return false }
         if report.hasSigningKeyFallback == nil, report.signingKeyFallbackHash == nil { return nil }
         return report.hasSigningKeyFallback != true && report.signingKeyFallbackHash == nil
