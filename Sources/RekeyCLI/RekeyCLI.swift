@@ -42,7 +42,8 @@ public enum RekeyCLI {
             }
         } catch let error as UsageError {
             ErrorReport.reportJSON(error, when: context.json, on: terminal)
-            return HelpRenderer(root: RekeyCommands.root, width: HelpRenderer.width(for: terminal)).report(error, to: terminal)
+            return HelpRenderer(root: RekeyCommands.root, width: HelpRenderer.width(for: terminal)).report(
+                error, to: terminal)
         } catch {
             return ErrorReport.report(error, on: terminal, json: context.json)
         }
@@ -109,7 +110,8 @@ struct CommandContext: Sendable {
 
     /// Whether prompts may be shown (a TTY on stdin, and neither --non-interactive nor --json).
     var interactive: Bool {
-        let disabled = arguments.spec.flags.contains { $0.name == "non-interactive" } && arguments.flag("non-interactive")
+        let disabled =
+            arguments.spec.flags.contains { $0.name == "non-interactive" } && arguments.flag("non-interactive")
         let json = arguments.spec.flags.contains { $0.name == "json" } && arguments.flag("json")
         return terminal.input.isTTY && !disabled && !json
     }
@@ -123,7 +125,8 @@ struct CommandContext: Sendable {
     func step(_ value: String) throws(UsageError) -> StepID {
         let known = ProcedureCatalog.allSteps
         guard known.contains(StepID(value)) else {
-            let hint = Spelling.suggestion(for: value, among: known.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
+            let hint =
+                Spelling.suggestion(for: value, among: known.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
             throw UsageError.invalid(
                 "'\(value)' is not a step\(hint) (steps: \(known.map(\.rawValue).joined(separator: ", ")))",
                 command: arguments.commandPath

@@ -56,7 +56,9 @@ public final class SandboxFaults: Sendable {
         public init(parsing text: String) throws(SandboxError) {
             self.init(rate: 0)
             for field in text.split(separator: ",") {
-                let parts = field.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+                let parts = field.split(separator: "=", maxSplits: 1).map {
+                    String($0).trimmingCharacters(in: .whitespaces)
+                }
                 guard parts.count == 2 else { throw Self.syntax(text) }
                 switch parts[0] {
                 case "rate":

@@ -76,7 +76,8 @@ import Testing
         var last: RekeyProcess.Result?
         while attempts < 4 {
             attempts += 1
-            let journalUsable = FileManager.default.fileExists(atPath: sandbox.journal)
+            let journalUsable =
+                FileManager.default.fileExists(atPath: sandbox.journal)
                 && !JournalReader.isStillborn(path: sandbox.journal)
             let arguments =
                 journalUsable
@@ -111,7 +112,8 @@ import Testing
         var generator = SplitMix64(seed: UInt64(seed) &+ 0x5eed)
         var finished = false
         for round in 0..<30 where !finished {
-            let journalUsable = FileManager.default.fileExists(atPath: sandbox.journal)
+            let journalUsable =
+                FileManager.default.fileExists(atPath: sandbox.journal)
                 && !JournalReader.isStillborn(path: sandbox.journal)
             let arguments =
                 journalUsable

@@ -45,7 +45,9 @@ import Testing
         case .rotateSigningKey:
             #expect(after.signingKeys.count == 2, "the key was promoted without a durable intent")
         default:
-            #expect(after.eventKeys.count == 2 * before.eventKeys.count, "an old event key was deleted without a durable intent")
+            #expect(
+                after.eventKeys.count == 2 * before.eventKeys.count,
+                "an old event key was deleted without a durable intent")
         }
         #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
         let resumed = try await RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])

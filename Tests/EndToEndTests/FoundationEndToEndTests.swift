@@ -64,7 +64,9 @@ import Testing
         let before = try sandbox.state()
         let filesBefore = try sandbox.files().filter { $0.key.hasPrefix("apps/") }
 
-        let run = try await RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        let run = try await RekeyProcess.run([
+            "run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy",
+        ])
         #expect(run.status == 0, "\(run)")
         #expect(try sandbox.files().filter { $0.key.hasPrefix("apps/") } != filesBefore)
 
@@ -82,7 +84,10 @@ import Testing
         let sandbox = try SandboxFixture()
         defer { sandbox.remove() }
         let run = try await RekeyProcess.run(
-            ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key", "--until", "resync-apps"]
+            [
+                "run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key", "--until",
+                "resync-apps",
+            ]
         )
         #expect(run.status == 0, "\(run)")
         let journalBefore = try Data(contentsOf: URL(fileURLWithPath: sandbox.journal))
@@ -95,7 +100,10 @@ import Testing
     @Test func resumeOfAFinishedRotationSaysSoAndExitsZero() async throws {
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
         defer { sandbox.remove() }
-        #expect(try await RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]).status == 0)
+        #expect(
+            try await RekeyProcess.run([
+                "run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key",
+            ]).status == 0)
         let again = try await RekeyProcess.run(["resume", sandbox.journal])
         #expect(again.status == 0)
         #expect(again.stderr.contains("already finished"))

@@ -5,10 +5,25 @@ import Testing
 @Suite struct InputErrorsEndToEndTests {
     static let cases: [(name: String, edit: @Sendable (inout String) -> Void, expected: String)] = [
         ("invalid JSON", { $0 = String($0.dropLast(3)) }, "line"),
-        ("wrong type", { $0 = $0.replacingOccurrences(of: "\"concurrency\": 8", with: "\"concurrency\": \"8\"") }, "options.concurrency"),
-        ("unknown field", { $0 = $0.replacingOccurrences(of: "\"environment\"", with: "\"enviroment\"") }, "did you mean 'environment'"),
-        ("missing target file", { $0 = $0.replacingOccurrences(of: "apps/api.env", with: "apps/nope.env") }, "apps[0].target.path"),
-        ("unknown step", { $0 = $0.replacingOccurrences(of: "\"procedure\": \"inngest\"", with: "\"steps\": [\"create-signing-key\", \"rotate-key\"]") }, "steps[1]"),
+        (
+            "wrong type", { $0 = $0.replacingOccurrences(of: "\"concurrency\": 8", with: "\"concurrency\": \"8\"") },
+            "options.concurrency"
+        ),
+        (
+            "unknown field", { $0 = $0.replacingOccurrences(of: "\"environment\"", with: "\"enviroment\"") },
+            "did you mean 'environment'"
+        ),
+        (
+            "missing target file", { $0 = $0.replacingOccurrences(of: "apps/api.env", with: "apps/nope.env") },
+            "apps[0].target.path"
+        ),
+        (
+            "unknown step",
+            {
+                $0 = $0.replacingOccurrences(
+                    of: "\"procedure\": \"inngest\"", with: "\"steps\": [\"create-signing-key\", \"rotate-key\"]")
+            }, "steps[1]"
+        ),
     ]
 
     @Test(arguments: 0..<cases.count)

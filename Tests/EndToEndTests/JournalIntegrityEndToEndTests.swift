@@ -10,7 +10,9 @@ import Testing
     /// A sandbox with a journal stopped before confirm-redeploy (about 27 records).
     private func stoppedRotation() async throws -> SandboxFixture {
         let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
-        let run = try await RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        let run = try await RekeyProcess.run([
+            "run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy",
+        ])
         guard run.status == 0 else { throw FixtureError(message: "\(run)") }
         return sandbox
     }
@@ -72,7 +74,9 @@ import Testing
         let verify = try await RekeyProcess.run(["log", sandbox.journal, "--verify"])
         #expect(verify.status == 0, "\(verify)")
         #expect(verify.stdout.contains("hash chain intact"))
-        #expect(try await RekeyProcess.run(["log", sandbox.journal]).stdout.contains("intent create-signing-key/signing-key"))
+        #expect(
+            try await RekeyProcess.run(["log", sandbox.journal]).stdout.contains(
+                "intent create-signing-key/signing-key"))
     }
 
     @Test func tornLastLineIsReportedAndResumeContinues() async throws {
@@ -95,7 +99,9 @@ import Testing
         // Manual redeploys: the first resume waits at confirm-redeploy, holding the lock.
         let sandbox = try SandboxFixture(apps: 1, eventKeys: 1, extra: ["--manual-redeploy"])
         defer { sandbox.remove() }
-        let run = try await RekeyProcess.run(["run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy"])
+        let run = try await RekeyProcess.run([
+            "run", sandbox.playbook, "--journal", sandbox.journal, "--until", "confirm-redeploy",
+        ])
         #expect(run.status == 0, "\(run)")
         let holder = try RekeyProcess.start(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
         defer { holder.kill() }
@@ -103,10 +109,17 @@ import Testing
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             let log = (try? String(contentsOfFile: sandbox.journal, encoding: .utf8)) ?? ""
-            if log.contains("step-started\",\"step\":\"confirm-redeploy") || log.contains(#""step":"confirm-redeploy","type":"step-started""#) { break }
+            if log.contains("step-started\",\"step\":\"confirm-redeploy")
+                || log.contains(#""step":"confirm-redeploy","type":"step-started""#)
+            {
+                break
+            }
             usleep(50_000)
         }
-        for command in [["resume", sandbox.journal], ["abort", sandbox.journal], ["approve", sandbox.journal, "rotate-signing-key"]] {
+        for command in [
+            ["resume", sandbox.journal], ["abort", sandbox.journal],
+            ["approve", sandbox.journal, "rotate-signing-key"],
+        ] {
             let second = try await RekeyProcess.run(command)
             #expect(second.status == 75, "\(command): \(second)")
             #expect(second.stderr.contains("pid \(holder.process.processIdentifier)"), "\(second.stderr)")

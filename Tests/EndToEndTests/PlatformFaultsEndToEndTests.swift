@@ -93,7 +93,9 @@ import Testing
         let invariants = try RotationInvariants(fixture: sandbox)
         let unavailable = try await RekeyProcess.run(
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"],
-            environment: Self.fastRetries.merging(["REKEY_SANDBOX_FAULTS": "rate=1,kinds=503,ops=promoteSigningKey"]) { $1 }
+            environment: Self.fastRetries.merging(["REKEY_SANDBOX_FAULTS": "rate=1,kinds=503,ops=promoteSigningKey"]) {
+                $1
+            }
         )
         #expect(unavailable.status == 69, "\(unavailable)")
         #expect(unavailable.stdout.contains("gave up after"))

@@ -18,7 +18,9 @@ import Testing
         #expect(first.stdout.contains("not confirmed"))
         #expect(try await RekeyProcess.run(["sandbox", "redeploy", sandbox.directory]).status == 0)
         // Past the gate; drop-fallback then waits for the next redeploy.
-        let second = try await RekeyProcess.run(["resume", sandbox.journal, "--no-wait", "--approve", "rotate-signing-key"])
+        let second = try await RekeyProcess.run([
+            "resume", sandbox.journal, "--no-wait", "--approve", "rotate-signing-key",
+        ])
         #expect(second.status == 3, "\(second)")
         #expect(second.stdout.contains("INNGEST_SIGNING_KEY_FALLBACK"))
         #expect(try await RekeyProcess.run(["sandbox", "redeploy", sandbox.directory]).status == 0)

@@ -10,7 +10,9 @@ import Testing
 @Suite struct SignalEndToEndTests {
     /// Starts a run that waits at confirm-redeploy (the apps redeploy only by hand).
     private func waitingRun(_ sandbox: SandboxFixture) async throws -> RekeyProcess.Running {
-        let running = try RekeyProcess.start(["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"])
+        let running = try RekeyProcess.start([
+            "run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key",
+        ])
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if let log = try? String(contentsOfFile: sandbox.journal, encoding: .utf8),
@@ -34,7 +36,9 @@ import Testing
         running.kill(signal)
         let result = try await running.finish()
         #expect(result.status == 130 && !result.signaled, "\(result)")
-        #expect(Date().timeIntervalSince(sent) < 30, "a wait must end promptly on a stop request, not run to its 2-minute timeout")
+        #expect(
+            Date().timeIntervalSince(sent) < 30,
+            "a wait must end promptly on a stop request, not run to its 2-minute timeout")
         #expect(result.stderr.contains("stopping"))
         #expect(result.stdout.contains("Interrupted"))
         #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)

@@ -15,18 +15,23 @@ struct DemoCommand {
         if let given = context.arguments.string("dir") {
             directory = FileIO.absolute(given)
         } else {
-            directory = FileManager.default.temporaryDirectory.path + "/rekey-demo-" + UUID().uuidString.prefix(8).lowercased()
+            directory =
+                FileManager.default.temporaryDirectory.path + "/rekey-demo-" + UUID().uuidString.prefix(8).lowercased()
         }
         let sandbox = try SandboxScaffold.create(directory: directory, apps: 3, eventKeys: 2, autoRedeploy: true)
         let journal = directory + "/rotation.jsonl"
 
-        out.line(out.styled("rekey demo", .bold) + ": rotate every key of an Inngest-like environment, the way the "
-            + "runbook says, against an embedded sandbox.")
+        out.line(
+            out.styled("rekey demo", .bold) + ": rotate every key of an Inngest-like environment, the way the "
+                + "runbook says, against an embedded sandbox.")
         out.line("No network, no credentials. The sandbox: \(directory)")
         out.line("  - 1 signing key, 2 event keys (with event and IP filters), 3 apps reading dotenv files")
         out.line("  - the apps redeploy by themselves when their dotenv file changes")
         out.line()
-        out.line(out.styled("Part 1: run the steps before confirm-redeploy, then stop (as Ctrl-C or a CI job boundary would).", .bold))
+        out.line(
+            out.styled(
+                "Part 1: run the steps before confirm-redeploy, then stop (as Ctrl-C or a CI job boundary would).",
+                .bold))
 
         let printer = RunPrinter(terminal: context.terminal, json: false)
         let session = try context.session(observer: printer)
@@ -43,7 +48,8 @@ struct DemoCommand {
         out.line(out.styled("Stopped. Everything so far is in the journal; 'rekey status' shows it:", .bold))
         let contents = try JournalReader.read(path: journal)
         let machine = try RotationSession.replay(contents)
-        StatusPrinter(terminal: context.terminal).print(RotationStatus(contents: contents, machine: machine), contents: contents)
+        StatusPrinter(terminal: context.terminal).print(
+            RotationStatus(contents: contents, machine: machine), contents: contents)
 
         out.line()
         out.line(

@@ -16,7 +16,8 @@ struct LogCommand {
         if context.arguments.flag("verify") {
             out.line("journal '\(journal)': \(contents.records.count) records, hash chain intact, plan hash valid")
             switch contents.tailAnchored {
-            case true?: out.line("tail: matches the anchor in \(FileIO.baseName(of: JournalLock.path(forJournal: path)))")
+            case true?:
+                out.line("tail: matches the anchor in \(FileIO.baseName(of: JournalLock.path(forJournal: path)))")
             default:
                 out.line(
                     "tail: not anchored (no lock file next to the journal), so removal of the last lines can't be detected"

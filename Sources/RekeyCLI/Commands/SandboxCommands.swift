@@ -28,13 +28,16 @@ struct SandboxCommands {
         )
         let out = context.terminal.out
         out.line("Created a sandbox in \(directory):")
-        out.line("  \(FileIO.baseName(of: result.statePath))  the environment: 1 signing key, \(eventKeys) event keys, \(apps) apps")
+        out.line(
+            "  \(FileIO.baseName(of: result.statePath))  the environment: 1 signing key, \(eventKeys) event keys, \(apps) apps"
+        )
         out.line("  apps/*.env     one dotenv file per app (\(result.appNames.joined(separator: ", ")))")
         out.line("  playbook.json  a playbook for a full rotation")
         out.line()
         out.line("Next:")
         out.line("  rekey plan \(directory)/playbook.json")
-        out.line("  rekey run \(directory)/playbook.json --journal \(directory)/rotation.jsonl --approve rotate-signing-key")
+        out.line(
+            "  rekey run \(directory)/playbook.json --journal \(directory)/rotation.jsonl --approve rotate-signing-key")
         return .success
     }
 

@@ -30,7 +30,8 @@ final class ProgressPrinter: RunObserver {
             let number = steps.withLock { $0[step.id] }.map { "[\($0)/\(total.withLock { $0 })] " } ?? ""
             var text = "\n"
             if step.pointOfNoReturn {
-                text += out.styled("── point of no return: after this step the old key is gone ──", .yellow, .bold) + "\n"
+                text +=
+                    out.styled("── point of no return: after this step the old key is gone ──", .yellow, .bold) + "\n"
             }
             text += out.styled("\(number)\(step.id)", .bold) + out.styled("  \(step.title)", .dim)
             if !step.automatic { text += out.styled("  (guided)", .cyan) }
@@ -38,7 +39,8 @@ final class ProgressPrinter: RunObserver {
         case .itemStarted, .began:
             break
         case .itemDone(_, let summary, let adopted, _):
-            out.line("  " + out.styled("✓", .green) + " " + summary + (adopted ? out.styled("  (already done)", .dim) : ""))
+            out.line(
+                "  " + out.styled("✓", .green) + " " + summary + (adopted ? out.styled("  (already done)", .dim) : ""))
         case .itemFailed(let ref, let error, _):
             out.line("  " + out.styled("✗", .red) + " \(ref.item): \(error)")
         case .retrying(let ref, let error, let delay, let attempt):

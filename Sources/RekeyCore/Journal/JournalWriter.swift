@@ -155,7 +155,8 @@ public actor JournalWriter {
         lastHash = hash
         records.append(record)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pending.append(PendingLine(seq: seq, bytes: line + [UInt8(ascii: "\n")], hash: hash, continuation: continuation))
+            pending.append(
+                PendingLine(seq: seq, bytes: line + [UInt8(ascii: "\n")], hash: hash, continuation: continuation))
             if !flushing {
                 flushing = true
                 Task { await self.flushLoop() }

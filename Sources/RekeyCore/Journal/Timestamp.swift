@@ -73,7 +73,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Timestamp(parsing: text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "not a UTC timestamp like 2026-01-31T12:00:00.000Z")
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "not a UTC timestamp like 2026-01-31T12:00:00.000Z")
             )
         }
         self = value

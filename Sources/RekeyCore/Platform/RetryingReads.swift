@@ -21,7 +21,9 @@ public struct RetryingReads: Platform, PlatformCallDescribing {
 
     public func listKeys(_ kind: KeyKind) async throws -> [PlatformKey] {
         let base = self.base
-        return try await RotationExecutor.retrying("list \(kind.rawValue) keys", retry: retry, clock: clock, observer: observer) {
+        return try await RotationExecutor.retrying(
+            "list \(kind.rawValue) keys", retry: retry, clock: clock, observer: observer
+        ) {
             try await base.listKeys(kind)
         }
     }

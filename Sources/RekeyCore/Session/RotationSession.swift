@@ -240,7 +240,8 @@ public struct RotationSession: Sendable {
     // MARK: - Approve
 
     /// Records an approval of `step` in the journal, for a later `resume`.
-    public func approve(journalPath: String, step: StepID, by: String, planHash: String?) async throws -> JournalRecord {
+    public func approve(journalPath: String, step: StepID, by: String, planHash: String?) async throws -> JournalRecord
+    {
         let lock = try JournalLock.acquire(journal: journalPath, command: "approve")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
@@ -269,7 +270,8 @@ public struct RotationSession: Sendable {
         let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
         if contents.tornTail != nil, let note = await writer.allRecords.last { try machine.apply(note) }
         let record = try await writer.append(
-            JournalEntry(type: .approval, step: step, data: RecordData(by: by, via: "approve-command", planHash: plan.hash))
+            JournalEntry(
+                type: .approval, step: step, data: RecordData(by: by, via: "approve-command", planHash: plan.hash))
         )
         try machine.apply(record)
         return record

@@ -48,7 +48,8 @@ struct RotationInvariants {
                 continue
             }
             if matches[0].filter != old.filter {
-                problems.append("the replacement of '\(old.name)' has \(matches[0].filter.summary), not \(old.filter.summary)")
+                problems.append(
+                    "the replacement of '\(old.name)' has \(matches[0].filter.summary), not \(old.filter.summary)")
             }
             replacement[old.key.exposeValue()] = matches[0]
         }

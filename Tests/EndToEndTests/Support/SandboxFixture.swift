@@ -11,7 +11,8 @@ struct SandboxFixture {
     var journal: String { directory + "/rotation.jsonl" }
 
     init(apps: Int = 3, eventKeys: Int = 2, extra: [String] = []) throws {
-        directory = FileManager.default.temporaryDirectory.path + "/rekey-e2e-" + UUID().uuidString.prefix(8).lowercased()
+        directory =
+            FileManager.default.temporaryDirectory.path + "/rekey-e2e-" + UUID().uuidString.prefix(8).lowercased()
         let result = try RekeyProcess.runBlocking(
             ["sandbox", "init", directory, "--apps", "\(apps)", "--event-keys", "\(eventKeys)"] + extra
         )

@@ -6,7 +6,9 @@ import Testing
     typealias Action = RotationStateMachine.Action
     let limits = RotationStateMachine.RunLimits(concurrency: 8)
 
-    private func machine(after records: (inout RecordBuilder) -> [JournalRecord], plan: RotationPlan = PlanFixtures.inngest())
+    private func machine(
+        after records: (inout RecordBuilder) -> [JournalRecord], plan: RotationPlan = PlanFixtures.inngest()
+    )
         throws -> RotationStateMachine
     {
         var builder = RecordBuilder()
@@ -18,7 +20,12 @@ import Testing
     /// Records that complete `step` for every item.
     private func complete(_ step: StepID, _ items: [String], _ b: inout RecordBuilder) -> [JournalRecord] {
         [b.next(.stepStarted, step)]
-            + items.flatMap { [b.next(.intent, step, $0), b.next(.done, step, $0, data: RecordData(outcome: ItemOutcome(keyID: "x")))] }
+            + items.flatMap {
+                [
+                    b.next(.intent, step, $0),
+                    b.next(.done, step, $0, data: RecordData(outcome: ItemOutcome(keyID: "x"))),
+                ]
+            }
             + [b.next(.stepDone, step)]
     }
 
@@ -29,7 +36,9 @@ import Testing
 
     @Test func startedStepDispatchesItsItemsUpToTheConcurrencyLimit() throws {
         let plan = PlanFixtures.inngest(apps: ["a", "b", "c"])
-        var m = try machine(after: { b in complete(.createSigningKey, ["signing-key"], &b) + [b.next(.stepStarted, .stageSigningKeys)] }, plan: plan)
+        var m = try machine(
+            after: { b in complete(.createSigningKey, ["signing-key"], &b) + [b.next(.stepStarted, .stageSigningKeys)]
+            }, plan: plan)
         let two = RotationStateMachine.RunLimits(concurrency: 2)
         #expect(
             m.nextActions(limits: two) == [
@@ -45,8 +54,14 @@ import Testing
 
     @Test(arguments: [
         // (records after the plan for the first step, expected action)
-        ("intent open: the item runs again, attempt 2", [RecordType.intent], Action.runItem(ItemRef(step: .createSigningKey, item: "signing-key"), attempt: 2)),
-        ("failed: runs again on resume", [.intent, .failed], .runItem(ItemRef(step: .createSigningKey, item: "signing-key"), attempt: 2)),
+        (
+            "intent open: the item runs again, attempt 2", [RecordType.intent],
+            Action.runItem(ItemRef(step: .createSigningKey, item: "signing-key"), attempt: 2)
+        ),
+        (
+            "failed: runs again on resume", [.intent, .failed],
+            .runItem(ItemRef(step: .createSigningKey, item: "signing-key"), attempt: 2)
+        ),
         ("done: the step completes", [.intent, .done], .completeStep(.createSigningKey)),
         ("adopted without intent: the step completes", [.done], .completeStep(.createSigningKey)),
     ])
@@ -115,7 +130,9 @@ import Testing
 
     @Test func liveFailureHaltsOnceInFlightItemsReturn() throws {
         let plan = PlanFixtures.inngest(apps: ["a", "b"])
-        var m = try machine(after: { b in complete(.createSigningKey, ["signing-key"], &b) + [b.next(.stepStarted, .stageSigningKeys)] }, plan: plan)
+        var m = try machine(
+            after: { b in complete(.createSigningKey, ["signing-key"], &b) + [b.next(.stepStarted, .stageSigningKeys)]
+            }, plan: plan)
         m.beginRun()
         _ = m.nextActions(limits: limits)
         var b = RecordBuilder()
@@ -135,14 +152,19 @@ import Testing
             [b.next(.stepStarted, .createSigningKey), b.next(.failed, .createSigningKey, "signing-key")]
         }
         m.beginRun()
-        #expect(m.nextActions(limits: limits) == [.runItem(ItemRef(step: .createSigningKey, item: "signing-key"), attempt: 2)])
+        #expect(
+            m.nextActions(limits: limits) == [
+                .runItem(ItemRef(step: .createSigningKey, item: "signing-key"), attempt: 2)
+            ])
     }
 
     @Test func abortUndoesReversibleStepsInReverseOrder() throws {
         var m = try machine { b in
             complete(.createSigningKey, ["signing-key"], &b) + complete(.stageSigningKeys, ["api", "worker"], &b)
-                + [b.next(.stepStarted, .createEventKeys), b.next(.intent, .createEventKeys, "ek_1"),
-                   b.next(.abortRequested)]
+                + [
+                    b.next(.stepStarted, .createEventKeys), b.next(.intent, .createEventKeys, "ek_1"),
+                    b.next(.abortRequested),
+                ]
         }
         #expect(m.mode == .aborting)
         #expect(
@@ -178,14 +200,21 @@ import Testing
         #expect(throws: RotationStateMachine.TransitionError.self) { try m.apply(b.next(.abortRequested)) }
     }
 
-    @Test(arguments: [
-        ("a step out of order", [(RecordType.stepStarted, StepID.stageSigningKeys, String?.none)]),
-        ("an intent outside its step", [(.intent, .createSigningKey, "signing-key")]),
-        ("an item that is not planned", [(.stepStarted, .createSigningKey, nil), (.intent, .createSigningKey, "nope")]),
-        ("a step done with items pending", [(.stepStarted, .createSigningKey, nil), (.stepDone, .createSigningKey, nil)]),
-        ("a step that is not planned", [(.stepStarted, StepID("frobnicate"), nil)]),
-        ("finished with steps left", [(.finished, nil, nil)]),
-    ] as [(String, [(RecordType, StepID?, String?)])])
+    @Test(
+        arguments: [
+            ("a step out of order", [(RecordType.stepStarted, StepID.stageSigningKeys, String?.none)]),
+            ("an intent outside its step", [(.intent, .createSigningKey, "signing-key")]),
+            (
+                "an item that is not planned",
+                [(.stepStarted, .createSigningKey, nil), (.intent, .createSigningKey, "nope")]
+            ),
+            (
+                "a step done with items pending",
+                [(.stepStarted, .createSigningKey, nil), (.stepDone, .createSigningKey, nil)]
+            ),
+            ("a step that is not planned", [(.stepStarted, StepID("frobnicate"), nil)]),
+            ("finished with steps left", [(.finished, nil, nil)]),
+        ] as [(String, [(RecordType, StepID?, String?)])])
     func inconsistentRecordsAreRejected(name: String, records: [(RecordType, StepID?, String?)]) throws {
         var m = RotationStateMachine(plan: PlanFixtures.inngest())
         var b = RecordBuilder()

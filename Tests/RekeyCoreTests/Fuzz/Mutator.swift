@@ -48,7 +48,9 @@ struct Mutator {
                 let b = below(bytes.count)
                 bytes.swapAt(a, b)
             default:  // insert random bytes
-                for _ in 0...below(8) { bytes.insert(UInt8(truncatingIfNeeded: next()), at: min(position, bytes.count)) }
+                for _ in 0...below(8) {
+                    bytes.insert(UInt8(truncatingIfNeeded: next()), at: min(position, bytes.count))
+                }
             }
         }
         return bytes

@@ -51,7 +51,8 @@ import Testing
     }
 
     @Test func planDecoderSurvivesMutatedInputs() throws {
-        let valid = JSONCoding.canonicalBytes(PlanFixtures.inngest(apps: ["a", "b", "c"], eventKeys: ["ek_1", "ek_2"]))
+        let valid = JSONCoding.canonicalBytes(
+            PlanFixtures.inngest(apps: ["a", "b", "c"], eventKeys: ["ek_1", "ek_2"]))
         var mutator = Mutator(seed: 0x91a4)
         var rejected = 0
         for _ in 0..<Self.cases {
@@ -102,7 +103,9 @@ import Testing
                 #expect(Self.namesALine(error), "unexpected journal error: \(error)")
             }
         }
-        print("fuzz: journal reader: \(Self.cases) inputs, \(failedClosed) failed closed, \(accepted) accepted as an intact prefix")
+        print(
+            "fuzz: journal reader: \(Self.cases) inputs, \(failedClosed) failed closed, \(accepted) accepted as an intact prefix"
+        )
         #expect(failedClosed > Self.cases / 2)
     }
 

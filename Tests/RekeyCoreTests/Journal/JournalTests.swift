@@ -81,7 +81,8 @@ import Testing
         var all = try lines(path)
         all[0] = all[0].replacingOccurrences(of: "sk_old", with: "sk_new")
         try write(all, to: path)
-        #expect(throws: JournalError.corrupt(path: path, line: 1, reason: "the plan's content does not match its hash")) {
+        #expect(throws: JournalError.corrupt(path: path, line: 1, reason: "the plan's content does not match its hash"))
+        {
             try JournalReader.read(path: path)
         }
     }
@@ -201,7 +202,9 @@ import Testing
                 outcome: ItemOutcome(
                     keyID: "sk_1",
                     fingerprint: Fingerprint(hex: "0123456789ab"),
-                    variables: ["INNGEST_SIGNING_KEY": Fingerprint(hex: "0123456789ab"), "INNGEST_SIGNING_KEY_FALLBACK": nil]
+                    variables: [
+                        "INNGEST_SIGNING_KEY": Fingerprint(hex: "0123456789ab"), "INNGEST_SIGNING_KEY_FALLBACK": nil,
+                    ]
                 ),
                 adopted: true
             ),

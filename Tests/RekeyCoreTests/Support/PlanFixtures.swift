@@ -42,7 +42,8 @@ enum PlanFixtures {
             ),
             steps: steps,
             eventKeyReplacements: eventKeys.map {
-                EventKeyReplacement(oldID: $0, oldName: $0, oldFingerprint: nil, newName: "\($0) new", filter: .unrestricted)
+                EventKeyReplacement(
+                    oldID: $0, oldName: $0, oldFingerprint: nil, newName: "\($0) new", filter: .unrestricted)
             },
             warnings: []
         )
