@@ -212,12 +212,14 @@ public struct RotationExecutor: Sendable {
         let started = clock.now()
         do {
             if let found = try await behavior.observe(ref.item, in: context) {
-                records.append(try await journal.append(done(ref, found, adopted: true, since: started)))
+                // A read-only step (the redeploy gate) verifies in observe: that's its outcome, not adoption.
+                let adopted = behavior.hasSideEffects
+                records.append(try await journal.append(done(ref, found, adopted: adopted, since: started)))
                 observer.handle(
                     .itemDone(
                         ref,
                         summary: behavior.summary(ref.item, outcome: found, in: context),
-                        adopted: true,
+                        adopted: adopted,
                         durationMs: Int(started.milliseconds(to: clock.now()))
                     )
                 )
