@@ -37,6 +37,14 @@ let package = Package(
         // The embedded emulator, in-process and over HTTP (`rekey sandbox serve`).
         .target(name: "RekeySandbox", dependencies: ["RekeyCore", "RekeyCrypto", "RekeyPlatforms"]),
 
+        // The performance benchmark (`swift run -c release rekey-bench`): runs the built `rekey` against
+        // `rekey sandbox serve`; no test target depends on it.
+        .executableTarget(
+            name: "rekey-bench",
+            dependencies: ["rekey", "RekeyCore", "RekeyPlatforms", "RekeySandbox"],
+            path: "Sources/RekeyBench"
+        ),
+
         .testTarget(name: "RekeyCryptoTests", dependencies: ["RekeyCrypto"]),
         .testTarget(name: "RekeyCoreTests", dependencies: ["RekeyCore", "RekeySandbox"]),
         .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyCore", "RekeyPlatforms"]),

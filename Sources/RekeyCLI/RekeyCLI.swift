@@ -123,7 +123,7 @@ struct CommandContext: Sendable {
 
     /// A step id from an option or argument, checked against the known steps.
     func step(_ value: String) throws(UsageError) -> StepID {
-        let known = ProcedureCatalog.allSteps
+        let known = ProcedureCatalog.everyStep
         guard known.contains(StepID(value)) else {
             let hint =
                 Spelling.suggestion(for: value, among: known.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""

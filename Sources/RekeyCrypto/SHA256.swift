@@ -14,11 +14,19 @@ public enum SHA256 {
         var length: UInt32 = 0
         let ok = withContiguousBytes(data) { input in
             digest.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(input.baseAddress, input.count, out.baseAddress, &length, EVP_sha256(), nil)
+                EVP_Digest(input.baseAddress, input.count, out.baseAddress, &length, FetchedDigest.sha256.md, nil)
             }
         }
         precondition(ok == 1 && length == UInt32(byteCount), "libcrypto EVP_Digest(SHA-256) failed")
         return digest
+    }
+
+    /// Writes the SHA-256 digest of `data` into `digest` (``byteCount`` bytes), allocating nothing.
+    public static func hash(_ data: UnsafeBufferPointer<UInt8>, into digest: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(digest.count == byteCount, "a SHA-256 digest takes \(byteCount) bytes")
+        var length: UInt32 = 0
+        let ok = EVP_Digest(data.baseAddress, data.count, digest.baseAddress, &length, FetchedDigest.sha256.md, nil)
+        precondition(ok == 1 && length == UInt32(byteCount), "libcrypto EVP_Digest(SHA-256) failed")
     }
 
     /// Returns the lowercase hexadecimal SHA-256 digest of `data`.
@@ -41,4 +49,19 @@ func withContiguousBytes<Bytes: Collection, R>(
         return result
     }
     return try Array(data).withUnsafeBytes(body)
+}
+
+/// SHA-256 fetched from libcrypto once. `EVP_sha256()` makes OpenSSL 3 look the algorithm up again on
+/// every digest (a locked table lookup), which dominated hashing short inputs such as journal lines.
+private final class FetchedDigest: @unchecked Sendable {
+    // Invariant: `md` is never changed after init, and OpenSSL allows a fetched EVP_MD to be used from
+    // many threads at once.
+    let md: OpaquePointer?
+
+    static let sha256 = FetchedDigest(name: "SHA256")
+
+    private init(name: String) {
+        // Falls back to the built-in method if the fetch fails (EVP_Digest then fetches implicitly).
+        md = EVP_MD_fetch(nil, name, nil) ?? EVP_sha256()
+    }
 }

@@ -9,7 +9,7 @@ import Synchronization
 /// Configured with `REKEY_SANDBOX_FAULTS`, e.g. `rate=0.2,seed=7,latency=5ms,kinds=429+503+lost,ops=createKey`:
 /// - `rate`: probability (0…1) that an operation fails;
 /// - `seed`: makes the sequence of faults reproducible;
-/// - `latency`: added to every operation (`20ms`, `0.5s`);
+/// - `latency`: added to every operation (`20ms`, `0.5s`); a served sandbox adds it once per HTTP request;
 /// - `kinds`: any of `429`, `500`, `502`, `503`, `reset`, `timeout`, `lost` (default: all of these), and
 ///   `400` (a non-retryable refusal);
 /// - `ops`: operation names to affect (`listKeys`, `createKey`, `promoteSigningKey`, `deleteKey`,
@@ -117,7 +117,13 @@ public final class SandboxFaults: Sendable {
 
     /// The interceptor to run before each operation.
     public var before: SandboxStore.Interceptor {
-        { [self] operation in try await self.beforeOperation(operation) }
+        { [self] operation in try await self.beforeOperation(operation, latency: true) }
+    }
+
+    /// The interceptor for a served sandbox, which adds the latency once per HTTP request instead
+    /// (``SandboxServer/init(store:port:transport:log:latency:)``): only faults.
+    public var faultsOnly: SandboxStore.Interceptor {
+        { [self] operation in try await self.beforeOperation(operation, latency: false) }
     }
 
     /// The hook to run after a mutation was saved (lost responses).
@@ -138,8 +144,8 @@ public final class SandboxFaults: Sendable {
         return kinds[Int(pick % UInt64(kinds.count))]
     }
 
-    private func beforeOperation(_ operation: SandboxOperation) async throws {
-        if profile.latency > 0 { try await Task.sleep(nanoseconds: UInt64(profile.latency * 1_000_000_000)) }
+    private func beforeOperation(_ operation: SandboxOperation, latency: Bool) async throws {
+        if latency, profile.latency > 0 { try await Task.sleep(nanoseconds: UInt64(profile.latency * 1_000_000_000)) }
         guard let kind = draw(for: operation) else { return }
         record(kind, operation)
         switch kind {

@@ -53,7 +53,7 @@ extension SandboxPlatform {
                 "From the \"Apps\" tab in the dashboard, manually re-sync the app '\(name)'.",
                 "The sync uses the current signing key; it confirms that the app runs with it.",
             ]
-        case .createAPIKey, .deleteAPIKey:
+        case .createAPIKey, .deleteAPIKey, .promoteAPIKey:
             return ["The sandbox environment has no API keys: there is nothing to do for this step."]
         }
     }

@@ -183,7 +183,7 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
 
     /// A continuous-deployment system's redeploy: only when the env file differs from what runs (or the
     /// app never ran), so that polling doesn't rewrite the state each time.
-    private func redeployIfChanged(appAt index: Int, in state: inout SandboxState) throws {
+    func redeployIfChanged(appAt index: Int, in state: inout SandboxState) throws {
         let running = try readEnvFile(of: state.apps[index])
         if running != state.apps[index].running || state.apps[index].deployedAt == nil {
             state.deploy(appAt: index, running: running)
@@ -202,7 +202,8 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
         return SandboxState.Running(
             signingKey: document.value(of: "INNGEST_SIGNING_KEY").map(Secret.init),
             signingKeyFallback: document.value(of: "INNGEST_SIGNING_KEY_FALLBACK").map(Secret.init),
-            eventKey: document.value(of: "INNGEST_EVENT_KEY").map(Secret.init)
+            eventKey: document.value(of: "INNGEST_EVENT_KEY").map(Secret.init),
+            apiKey: app.apiKeyVariable.flatMap { document.value(of: $0) }.map(Secret.init)
         )
     }
 

@@ -53,7 +53,7 @@ public struct SandboxReport: Sendable {
             state: .set,
             fingerprint: fingerprint,
             keyID: key?.id,
-            keyLabel: key.map { "\($0.id), \($0.active ? "ACTIVE" : "inactive")" }
+            keyLabel: key.map { "\($0.id), \($0.active ? "ACTIVE" : "inactive")" } ?? serverLabel(signing: fingerprint)
         )
     }
 
@@ -65,7 +65,7 @@ public struct SandboxReport: Sendable {
             state: .set,
             fingerprint: value.utf8Fingerprint,
             keyID: key?.id,
-            keyLabel: key.map { "\($0.id) '\($0.name)'" }
+            keyLabel: key.map { "\($0.id) '\($0.name)'" } ?? serverLabel(event: value)
         )
     }
 
@@ -80,24 +80,33 @@ public struct SandboxReport: Sendable {
                 + (disabled.isEmpty ? "none" : disabled.joined(separator: ", "))
         )
 
-        lines += ["", "Signing keys (\(state.signingKeys.count))"]
-        for key in state.signingKeys {
-            lines.append(
-                "  \(key.id)  \(key.active ? "ACTIVE  " : "inactive")  fingerprint \(fingerprintText(key.fingerprint))"
-                    + "  created \(Self.timestamp(key.createdAt))"
-            )
+        // A sandbox of another platform (EventNerds, self-hosted) has no Inngest Cloud environment to show.
+        let otherPlatform = state.eventNerdsToken != nil || state.server != nil
+        if !otherPlatform || !state.signingKeys.isEmpty || !state.eventKeys.isEmpty {
+            lines += ["", "Signing keys (\(state.signingKeys.count))"]
+            for key in state.signingKeys {
+                lines.append(
+                    "  \(key.id)  \(key.active ? "ACTIVE  " : "inactive")  fingerprint \(fingerprintText(key.fingerprint))"
+                        + "  created \(Self.timestamp(key.createdAt))"
+                )
+            }
+
+            lines += ["", "Event keys (\(state.eventKeys.count))"]
+            if state.eventKeys.isEmpty { lines.append("  none") }
+            for key in state.eventKeys {
+                lines.append("  \(key.id)  '\(key.name)'  fingerprint \(key.fingerprint)  \(key.filter.summary)")
+            }
         }
 
-        lines += ["", "Event keys (\(state.eventKeys.count))"]
-        if state.eventKeys.isEmpty { lines.append("  none") }
-        for key in state.eventKeys {
-            lines.append("  \(key.id)  '\(key.name)'  fingerprint \(key.fingerprint)  \(key.filter.summary)")
-        }
-
+        lines += platformLines()
         lines += ["", "Apps (\(state.apps.count))"]
         for app in state.apps {
             let deployed = app.deployedAt.map { "deployed \(Self.timestamp($0))" } ?? "never deployed"
             lines.append("  \(app.name)\(app.id == app.name ? "" : " (\(app.id))")  \(app.envFile)  \(deployed)")
+            if let variable = app.apiKeyVariable {
+                lines.append("    API key      " + apiKeyLine(app.running.apiKey, variable))
+                continue
+            }
             lines.append("    signing key  " + describe(signingVariable(app.running.signingKey), primary: true))
             lines.append(
                 "    fallback     " + describe(signingVariable(app.running.signingKeyFallback), primary: false))
@@ -211,7 +220,7 @@ public struct SandboxReport: Sendable {
         ])
     }
 
-    private static func timestamp(_ date: Date) -> String {
+    static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 }

@@ -48,7 +48,38 @@ public enum SandboxScaffold {
         eventKeys: Int = 2,
         autoRedeploy: Bool = true
     ) throws -> Result {
+        try create(
+            directory: directory, apps: apps, eventKeys: eventKeys, autoRedeploy: autoRedeploy, platform: .inngest)
+    }
+
+    /// Writes a new sandbox of `platform` into `directory` (see the other platforms' layouts in
+    /// ``Platform``); `.inngest` is the layout described above.
+    ///
+    /// - Parameters:
+    ///   - keys: Event keys (Inngest, self-hosted) or API keys (EventNerds, plugin) to create.
+    ///   - rekeyExecutable: The rekey binary, for the self-hosted server's restart command (default: this
+    ///     process's executable).
+    public static func create(
+        directory: String,
+        apps: Int = 3,
+        eventKeys keys: Int = 2,
+        autoRedeploy: Bool = true,
+        platform: Platform,
+        rekeyExecutable: String? = nil
+    ) throws -> Result {
         guard apps >= 1 else { throw SandboxError.invalidArgument("apps must be at least 1 (got \(apps))") }
+        switch platform {
+        case .inngest: break
+        case .eventNerds:
+            return try createEventNerds(directory: directory, apps: apps, keys: keys, autoRedeploy: autoRedeploy)
+        case .inngestSelfHosted:
+            return try createSelfHosted(
+                directory: directory, apps: apps, eventKeys: keys, autoRedeploy: autoRedeploy,
+                rekeyExecutable: rekeyExecutable ?? currentExecutable())
+        case .plugin:
+            return try createPlugin(directory: directory, apps: apps, keys: keys)
+        }
+        let eventKeys = keys
         guard eventKeys >= 0 else {
             throw SandboxError.invalidArgument("eventKeys must not be negative (got \(eventKeys))")
         }
@@ -212,7 +243,7 @@ public enum SandboxScaffold {
 
     // MARK: - Files
 
-    private static func prepare(_ directory: String) throws {
+    static func prepare(_ directory: String) throws {
         if FileIO.exists(directory) {
             guard FileIO.isDirectory(directory) else { throw SandboxError.directoryNotEmpty(path: directory) }
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [""]
@@ -226,7 +257,7 @@ public enum SandboxScaffold {
         }
     }
 
-    private static func write(_ text: String, to path: String) throws {
+    static func write(_ text: String, to path: String) throws {
         do {
             try FileIO.writeAtomically(Array(text.utf8), to: path, newFileMode: 0o600)
         } catch {

@@ -68,7 +68,10 @@ extension SandboxState {
             return "environmentWord: must be lowercase letters (prod, test, branch)"
         }
         let active = signingKeys.filter(\.active).count
-        if active != 1 { return "signingKeys: \(active) keys are active; exactly one must be" }
+        // A sandbox of another platform (EventNerds, self-hosted) may have no Inngest Cloud environment.
+        if active != 1, !signingKeys.isEmpty || apiKeys.isEmpty && eventNerdsToken == nil && server == nil {
+            return "signingKeys: \(active) keys are active; exactly one must be"
+        }
         if signingKeys.count > 2 { return "signingKeys: \(signingKeys.count) keys; an environment holds at most 2" }
         for (index, key) in signingKeys.enumerated() where !InngestSigningKey.isValid(key.key.exposeValue()) {
             return "signingKeys[\(index)].key: not of the form signkey-<word>-<64 lowercase hex>"
@@ -80,6 +83,10 @@ extension SandboxState {
             return "key id '\(duplicate)' appears twice"
         }
         if let duplicate = firstDuplicate(apps.map(\.id)) { return "apps: id '\(duplicate)' appears twice" }
+        if let duplicate = firstDuplicate(apiKeys.map(\.id)) { return "apiKeys: id '\(duplicate)' appears twice" }
+        for (index, key) in apiKeys.enumerated() where key.key.isEmpty { return "apiKeys[\(index)].key: empty" }
+        if eventNerdsToken?.isEmpty == true { return "eventNerdsToken: empty" }
+        if let server, server.configFile.isEmpty { return "server.configFile: empty" }
         if let duplicate = firstDuplicate(apps.map(\.name)) { return "apps: name '\(duplicate)' appears twice" }
         for (index, app) in apps.enumerated() where app.envFile.isEmpty {
             return "apps[\(index)].envFile: empty"
@@ -161,6 +168,7 @@ private struct VersionProbe: Decodable {
 private struct FileV1: Codable {
     enum CodingKeys: String, CodingKey {
         case version, environment, environmentWord, signingKeys, eventKeys, apps, options, apiKey, sessionToken
+        case apiKeys, eventNerdsToken, server
     }
 
     var version: Int
@@ -173,6 +181,10 @@ private struct FileV1: Codable {
     /// Optional: absent in files written before `rekey sandbox serve` existed (and omitted when `nil`).
     var apiKey: String?
     var sessionToken: String?
+    /// Optional: only sandboxes emulating an EventNerds account or a self-hosted server have them.
+    var apiKeys: [APIKeyV1]?
+    var eventNerdsToken: String?
+    var server: ServerV1?
 
     init(_ state: SandboxState) {
         version = SandboxState.formatVersion
@@ -198,20 +210,36 @@ private struct FileV1: Codable {
                 running: RunningV1(
                     signingKey: $0.running.signingKey?.exposeValue(),
                     signingKeyFallback: $0.running.signingKeyFallback?.exposeValue(),
-                    eventKey: $0.running.eventKey?.exposeValue()
+                    eventKey: $0.running.eventKey?.exposeValue(),
+                    apiKey: $0.running.apiKey?.exposeValue()
                 ),
                 deployedAt: $0.deployedAt.map(ISO8601Date.init),
                 syncs: $0.syncs.map(SyncV1.init),
-                url: $0.url
+                url: $0.url,
+                apiKeyVariable: $0.apiKeyVariable
             )
         }
         options = state.options
         apiKey = state.apiKey?.exposeValue()
         sessionToken = state.sessionToken?.exposeValue()
+        apiKeys =
+            state.apiKeys.isEmpty
+            ? nil
+            : state.apiKeys.map {
+                APIKeyV1(
+                    id: $0.id, name: $0.name, prefix: $0.prefix, key: $0.key.exposeValue(), eventID: $0.eventID,
+                    createdAt: ISO8601Date($0.createdAt), lastUsedAt: $0.lastUsedAt.map(ISO8601Date.init))
+            }
+        eventNerdsToken = state.eventNerdsToken?.exposeValue()
+        server = state.server.map {
+            ServerV1(
+                name: $0.name, configFile: $0.configFile, signingKey: $0.signingKey?.exposeValue(),
+                eventKeys: $0.eventKeys.map { $0.exposeValue() }, startedAt: $0.startedAt.map(ISO8601Date.init))
+        }
     }
 
     var state: SandboxState {
-        SandboxState(
+        var result = SandboxState(
             environment: environment,
             environmentWord: environmentWord,
             signingKeys: signingKeys.map {
@@ -228,17 +256,31 @@ private struct FileV1: Codable {
                     running: .init(
                         signingKey: $0.running.signingKey.map(Secret.init),
                         signingKeyFallback: $0.running.signingKeyFallback.map(Secret.init),
-                        eventKey: $0.running.eventKey.map(Secret.init)
+                        eventKey: $0.running.eventKey.map(Secret.init),
+                        apiKey: $0.running.apiKey.map(Secret.init)
                     ),
                     deployedAt: $0.deployedAt?.date,
                     syncs: $0.syncs.map(\.sync),
-                    url: $0.url
+                    url: $0.url,
+                    apiKeyVariable: $0.apiKeyVariable
                 )
             },
             options: options,
             apiKey: apiKey.map(Secret.init),
             sessionToken: sessionToken.map(Secret.init)
         )
+        result.apiKeys = (apiKeys ?? []).map {
+            .init(
+                id: $0.id, name: $0.name, prefix: $0.prefix, key: Secret($0.key), eventID: $0.eventID,
+                createdAt: $0.createdAt.date, lastUsedAt: $0.lastUsedAt?.date)
+        }
+        result.eventNerdsToken = eventNerdsToken.map(Secret.init)
+        result.server = server.map {
+            .init(
+                name: $0.name, configFile: $0.configFile, signingKey: $0.signingKey.map(Secret.init),
+                eventKeys: $0.eventKeys.map(Secret.init), startedAt: $0.startedAt?.date)
+        }
+        return result
     }
 }
 
@@ -266,6 +308,8 @@ private struct AppV1: Codable {
     var syncs: [SyncV1]
     /// Optional: absent for emulated apps (and in files written before it existed).
     var url: String?
+    /// Optional: only apps of an emulated EventNerds account have one.
+    var apiKeyVariable: String?
 }
 
 private struct SyncV1: Codable {
@@ -339,17 +383,20 @@ struct ISO8601Date: Codable, Equatable {
 /// things to the SDK, and the file should show which.
 private struct RunningV1: Codable {
     enum CodingKeys: String, CodingKey {
-        case signingKey, signingKeyFallback, eventKey
+        case signingKey, signingKeyFallback, eventKey, apiKey
     }
 
     var signingKey: String?
     var signingKeyFallback: String?
     var eventKey: String?
+    /// Optional: only apps of an emulated EventNerds account have one (omitted when `nil`).
+    var apiKey: String?
 
-    init(signingKey: String?, signingKeyFallback: String?, eventKey: String?) {
+    init(signingKey: String?, signingKeyFallback: String?, eventKey: String?, apiKey: String?) {
         self.signingKey = signingKey
         self.signingKeyFallback = signingKeyFallback
         self.eventKey = eventKey
+        self.apiKey = apiKey
     }
 
     init(from decoder: any Decoder) throws {
@@ -357,6 +404,7 @@ private struct RunningV1: Codable {
         signingKey = try container.decodeIfPresent(String.self, forKey: .signingKey)
         signingKeyFallback = try container.decodeIfPresent(String.self, forKey: .signingKeyFallback)
         eventKey = try container.decodeIfPresent(String.self, forKey: .eventKey)
+        apiKey = try container.decodeIfPresent(String.self, forKey: .apiKey)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -364,5 +412,24 @@ private struct RunningV1: Codable {
         try container.encode(signingKey, forKey: .signingKey)
         try container.encode(signingKeyFallback, forKey: .signingKeyFallback)
         try container.encode(eventKey, forKey: .eventKey)
+        try container.encodeIfPresent(apiKey, forKey: .apiKey)
     }
+}
+
+private struct APIKeyV1: Codable {
+    var id: String
+    var name: String
+    var prefix: String
+    var key: String
+    var eventID: String?
+    var createdAt: ISO8601Date
+    var lastUsedAt: ISO8601Date?
+}
+
+private struct ServerV1: Codable {
+    var name: String
+    var configFile: String
+    var signingKey: String?
+    var eventKeys: [String]
+    var startedAt: ISO8601Date?
 }

@@ -28,6 +28,12 @@ public struct SandboxState: Sendable, Equatable, Codable {
     /// The dashboard session token `rekey sandbox serve` accepts on its GraphQL endpoint, `nil` until
     /// `serve` makes one.
     public var sessionToken: Secret?
+    /// EventNerds: the organisation's API keys (empty when the sandbox emulates no EventNerds account).
+    public var apiKeys: [APIKey] = []
+    /// EventNerds: the session token (JWT) its API-keys API accepts, `nil` when there is no account.
+    public var eventNerdsToken: Secret?
+    /// Self-hosted Inngest: the emulated server, `nil` when there is none.
+    public var server: Server?
 
     public init(
         environment: String,
@@ -104,6 +110,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
         public var name: String
         /// Its env file, relative to the state file's directory (or absolute).
         public var envFile: String
+        /// EventNerds: the variable of its env file holding its API key (`nil`: the app uses none).
+        public var apiKeyVariable: String?
         /// The values the app read at its last deploy.
         public var running: Running
         /// When it was last deployed, `nil` when never.
@@ -125,7 +133,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
             running: Running = Running(),
             deployedAt: Date? = nil,
             syncs: [Sync] = [],
-            url: String? = nil
+            url: String? = nil,
+            apiKeyVariable: String? = nil
         ) {
             self.id = id
             self.name = name
@@ -134,6 +143,7 @@ public struct SandboxState: Sendable, Equatable, Codable {
             self.deployedAt = deployedAt
             self.syncs = syncs
             self.url = url
+            self.apiKeyVariable = apiKeyVariable
         }
     }
 
@@ -146,11 +156,17 @@ public struct SandboxState: Sendable, Equatable, Codable {
         public var signingKeyFallback: Secret?
         /// `INNGEST_EVENT_KEY`.
         public var eventKey: Secret?
+        /// EventNerds: the API key (the variable is the app's ``App/apiKeyVariable``).
+        public var apiKey: Secret?
 
-        public init(signingKey: Secret? = nil, signingKeyFallback: Secret? = nil, eventKey: Secret? = nil) {
+        public init(
+            signingKey: Secret? = nil, signingKeyFallback: Secret? = nil, eventKey: Secret? = nil,
+            apiKey: Secret? = nil
+        ) {
             self.signingKey = signingKey
             self.signingKeyFallback = signingKeyFallback
             self.eventKey = eventKey
+            self.apiKey = apiKey
         }
     }
 

@@ -32,6 +32,14 @@ public struct SandboxStore: Sendable {
     /// Called after a mutation was saved, before its result is returned: throwing here models a
     /// response lost after the platform applied the change.
     public var afterCommit: Interceptor?
+    /// Whether concurrent mutations are saved together (group commit, ``SandboxCommitQueue``): a served
+    /// sandbox answers many requests at once, and one save per mutation of a large state would make it
+    /// the bottleneck. Each mutation still returns only once it is durable.
+    public var groupCommit = false
+    /// The decoded state, shared by the copies of this store.
+    let cache = SandboxStateCache()
+    /// The group commit of this store and its copies.
+    let commits = SandboxCommitQueue()
 
     /// Creates a store over the state file at `path` (made absolute against the current directory).
     ///
@@ -67,6 +75,11 @@ public struct SandboxStore: Sendable {
     /// - Throws: What the interceptor or `body` throws, or a ``SandboxError`` about the state file.
     public func read<R>(_ operation: String = "read", _ body: (SandboxState) throws -> R) async throws -> R {
         try await intercept(SandboxOperation(name: operation, isMutation: false))
+        if groupCommit {
+            // Saves replace the file by rename, and while this process holds the lock the file is the
+            // last saved state: no lock needed either way.
+            return try body(try commits.committedState() ?? load())
+        }
         // Writes replace the file by rename, so a read needs no lock to see one consistent version; taking
         // one would create the lock file, and a read (`rekey plan`) must leave the directory as it was.
         guard FileIO.exists(lockPath) else { return try body(try load()) }
@@ -84,6 +97,11 @@ public struct SandboxStore: Sendable {
     ///   (including a change that breaks the state's invariants, which is not written).
     public func mutate<R>(_ operation: String = "mutate", _ body: (inout SandboxState) throws -> R) async throws -> R {
         try await intercept(SandboxOperation(name: operation, isMutation: true))
+        if groupCommit {
+            let result = try await commits.mutate(self, body)
+            if let afterCommit { try await afterCommit(SandboxOperation(name: operation, isMutation: true)) }
+            return result
+        }
         let result = try await withLock {
             let original = try load()
             var state = original
@@ -114,17 +132,12 @@ public struct SandboxStore: Sendable {
         if let interceptor { try await interceptor(operation) }
     }
 
-    private func load() throws(SandboxError) -> SandboxState {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileIO.read(path)
-        } catch {
-            throw error.isNotFound ? .stateMissing(path: path) : .io(error)
-        }
-        return try SandboxState.decode(bytes, path: path)
+    /// The state in the file (decoded again only when the file changed).
+    func load() throws(SandboxError) -> SandboxState {
+        try cache.load(path)
     }
 
-    private func save(_ state: SandboxState) throws(SandboxError) {
+    func save(_ state: SandboxState) throws(SandboxError) {
         if let problem = state.invariantViolation() {
             throw .stateCorrupt(path: path, detail: "refusing to write a state that breaks an invariant: \(problem)")
         }
@@ -135,6 +148,7 @@ public struct SandboxStore: Sendable {
         } catch {
             throw .io(error)
         }
+        cache.remember(state, writtenTo: path)
     }
 
     private func withLock<R>(_ body: () throws -> R) async throws -> R {

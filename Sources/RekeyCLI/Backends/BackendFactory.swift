@@ -28,7 +28,7 @@ public struct BackendFactory: BackendProvider {
             store.afterCommit = faults?.after
             let sandbox = SandboxPlatform(store: store)
             var verifiers: [String: any RolloutVerifier] = [:]
-            let transport = URLSessionTransport.make()
+            let transport = LoopbackTransport.make()
             for app in playbook.apps {
                 switch app.verify {
                 case .platform: verifiers[app.name] = sandbox
@@ -38,7 +38,7 @@ public struct BackendFactory: BackendProvider {
             }
             return Backends(platform: sandbox, targets: targets, verifiers: verifiers)
         case .inngest(let settings):
-            let transport = URLSessionTransport.make()
+            let transport = LoopbackTransport.make()
             let platform = try Self.inngest(
                 settings, environment: playbook.environment, variables: environment, transport)
             var verifiers: [String: any RolloutVerifier] = [:]
@@ -49,6 +49,12 @@ public struct BackendFactory: BackendProvider {
                 }
             }
             return Backends(platform: platform, targets: targets, verifiers: verifiers)
+        case .eventNerds(let settings):
+            return try Self.eventNerds(settings, playbook: playbook, environment: environment, targets: targets)
+        case .inngestSelfHosted(let settings):
+            return try Self.selfHosted(settings, playbook: playbook, environment: environment, targets: targets)
+        case .plugin(let settings):
+            return try Self.plugin(settings, playbook: playbook, environment: environment, targets: targets)
         }
     }
 }
@@ -104,6 +110,10 @@ extension BackendFactory {
         switch platform {
         case .sandbox: []
         case .inngest(let settings): Set([settings.apiKeyEnv] + (settings.sessionTokenEnv.map { [$0] } ?? []))
+        case .eventNerds(let settings): [settings.tokenEnv]
+        case .inngestSelfHosted(let settings): Set(settings.signingKeyEnv.map { [$0] } ?? [])
+        // A plugin reads its own credentials from the environment; rekey doesn't know their names.
+        case .plugin: []
         }
     }
 }

@@ -10,6 +10,8 @@ struct DemoCommand {
     init(_ context: CommandContext) { self.context = context }
 
     func run() async throws -> ExitCode {
+        let platform = try SandboxCommands(context).sandboxPlatform()
+        if platform != .inngest { return try await run(platform) }
         let out = context.terminal.out
         let directory: String
         if let given = context.arguments.string("dir") {

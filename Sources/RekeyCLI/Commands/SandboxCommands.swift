@@ -20,24 +20,41 @@ struct SandboxCommands {
         guard let directory = arguments.positional(0) else { preconditionFailure("the parser requires DIR") }
         let apps = try arguments.int("apps", in: 1...500) ?? 3
         let eventKeys = try arguments.int("event-keys", in: 0...5000) ?? 2
+        let platform = try sandboxPlatform()
         let result = try SandboxScaffold.create(
             directory: FileIO.absolute(directory),
             apps: apps,
             eventKeys: eventKeys,
-            autoRedeploy: !arguments.flag("manual-redeploy")
+            autoRedeploy: !arguments.flag("manual-redeploy"),
+            platform: platform
         )
         let out = context.terminal.out
         out.line("Created a sandbox in \(directory):")
-        out.line(
-            "  \(FileIO.baseName(of: result.statePath))  the environment: 1 signing key, \(eventKeys) event keys, \(apps) apps"
-        )
+        let state = FileIO.baseName(of: result.statePath)
+        switch platform {
+        case .inngest:
+            out.line("  \(state)  the environment: 1 signing key, \(eventKeys) event keys, \(apps) apps")
+        case .eventNerds:
+            out.line("  \(state)  an EventNerds account: \(eventKeys) API keys, \(apps) apps (API: /api/developer/v1)")
+        case .inngestSelfHosted:
+            out.line("  \(state)  a self-hosted Inngest server (\(eventKeys) event keys) and \(apps) apps")
+            out.line("  \(SandboxScaffold.serverConfigPath)  the server's configuration")
+        case .plugin:
+            out.line("  \(SandboxScaffold.pluginFileName), \(state)  the example exec plugin and its platform's keys")
+        }
         out.line("  apps/*.env     one dotenv file per app (\(result.appNames.joined(separator: ", ")))")
         out.line("  playbook.json  a playbook for a full rotation")
         out.line()
         out.line("Next:")
         out.line("  rekey plan \(directory)/playbook.json")
-        out.line(
-            "  rekey run \(directory)/playbook.json --journal \(directory)/rotation.jsonl --approve rotate-signing-key")
+        let command = "  rekey run \(directory)/playbook.json --journal \(directory)/rotation.jsonl"
+        switch platform {
+        case .inngest: out.line(command + " --approve rotate-signing-key")
+        case .eventNerds: out.line(command + " --approve delete-old-api-keys    (with REKEY_SEAL_KEY set)")
+        case .inngestSelfHosted: out.line(command + " --approve install-signing-key    (with REKEY_SEAL_KEY set)")
+        case .plugin:
+            out.line(command + " --approve confirm-redeploy --approve promote-api-keys    (with REKEY_SEAL_KEY set)")
+        }
         return .success
     }
 
@@ -53,13 +70,23 @@ struct SandboxCommands {
         guard let directory = arguments.positional(0) else { preconditionFailure("the parser requires DIR") }
         let platform = SandboxPlatform(statePath: statePath(directory))
         let apps = arguments.positionals("app")
+        let server = try SandboxStore(path: statePath(directory)).snapshot().server?.name
         if apps.isEmpty {
             try await platform.redeployAll()
             context.terminal.out.line("redeployed every app: each now runs with what its dotenv file says")
+            if server != nil {
+                try await platform.restartServer()
+                context.terminal.out.line("restarted the self-hosted server with its configuration")
+            }
         } else {
             for app in apps {
-                try await platform.redeploy(app)
-                context.terminal.out.line("redeployed \(app)")
+                if app == server {
+                    try await platform.restartServer()
+                    context.terminal.out.line("restarted \(app) with its configuration")
+                } else {
+                    try await platform.redeploy(app)
+                    context.terminal.out.line("redeployed \(app)")
+                }
             }
         }
         return .success
@@ -73,12 +100,20 @@ struct SandboxCommands {
         let path = statePath(directory)
         _ = try SandboxStore(path: path).snapshot()  // a missing or corrupt state fails here, before anything listens
         try await SandboxServer.ensureCredentials(in: SandboxStore(path: path))
-        // REKEY_SANDBOX_FAULTS (a testing aid) injects latency and faults, answered as HTTP errors.
+        // REKEY_SANDBOX_FAULTS (a testing aid) injects faults, answered as HTTP errors, and latency, added
+        // once per request.
         let faults = try SandboxFaults.fromEnvironment(context.environment, statePath: path)
-        var store = SandboxStore(path: path, interceptor: faults?.before)
+        var store = SandboxStore(path: path, interceptor: faults?.faultsOnly)
         store.afterCommit = faults?.after
+        // Requests are answered concurrently: their mutations are saved together.
+        store.groupCommit = true
         let out = context.terminal.out
-        let server = try SandboxServer(store: store, port: UInt16(port), log: { line in out.line("  " + line) })
+        let server = try SandboxServer(
+            store: store,
+            port: UInt16(port),
+            log: { line in out.line("  " + line) },
+            latency: faults?.profile.latency ?? 0
+        )
         defer { server.stop() }
         let url = server.url.absoluteString
         out.line("Serving the sandbox \(path) at \(url)")
@@ -99,6 +134,19 @@ struct SandboxCommands {
             sources.install([SIGINT, SIGTERM]) { continuation.resume() }
         }
         sources.cancel()
+    }
+
+    /// `--platform` of `sandbox init` and `demo` (default `inngest`).
+    func sandboxPlatform() throws(UsageError) -> SandboxScaffold.Platform {
+        guard let value = context.arguments.string("platform") else { return .inngest }
+        guard let platform = SandboxScaffold.Platform(rawValue: value) else {
+            let known = SandboxScaffold.Platform.allCases.map(\.rawValue)
+            let hint = Spelling.suggestion(for: value, among: known).map { "; did you mean '\($0)'?" } ?? ""
+            throw UsageError.invalid(
+                "'\(value)' is not a sandbox platform\(hint) (platforms: \(known.joined(separator: ", ")))",
+                command: context.arguments.commandPath)
+        }
+        return platform
     }
 
     /// The state file of a sandbox directory (or the file itself when given).

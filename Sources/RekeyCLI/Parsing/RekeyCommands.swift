@@ -342,6 +342,8 @@ public enum RekeyCommands {
                     + "(the abort paused and listed it). Repeat for several steps.",
                 repeatable: true
             ),
+            // Restoring an app's old API key opens the value sealed before it was overwritten.
+            sealKeyFileOption,
             .flag(
                 "non-interactive",
                 help: "Do not ask for the typed confirmation (for CI and scripts): roll back straight away."
@@ -399,6 +401,14 @@ public enum RekeyCommands {
 
     // MARK: - Sandbox and demo
 
+    private static let platformOption = ArgumentSpec.option(
+        "platform",
+        value: "platform",
+        help: "Which platform the sandbox emulates: inngest (Inngest Cloud), eventnerds (EventNerds API keys), "
+            + "inngest-self-hosted (a self-hosted Inngest server, its configuration and restart command) or plugin "
+            + "(a platform behind the example exec plugin). Default: inngest."
+    )
+
     private static let sandboxDirectory = ArgumentSpec.positional(
         "dir", help: "The sandbox directory (created by 'rekey sandbox init')."
     )
@@ -427,7 +437,10 @@ public enum RekeyCommands {
         arguments: [
             .positional("dir", help: "The directory to create the sandbox in."),
             .option("apps", value: "n", help: "How many apps to create.", defaultValue: "3"),
-            .option("event-keys", value: "m", help: "How many event keys to create.", defaultValue: "2"),
+            .option(
+                "event-keys", value: "m",
+                help: "How many event keys to create (API keys for eventnerds and plugin).", defaultValue: "2"),
+            platformOption,
             .flag(
                 "manual-redeploy",
                 help: "Apps do not pick up new values by themselves: the confirm-redeploy gate waits until you "
@@ -435,7 +448,8 @@ public enum RekeyCommands {
             ),
         ],
         examples: [
-            UsageExample("Five apps, redeployed by hand:", "rekey sandbox init sandbox --apps 5 --manual-redeploy")
+            UsageExample("Five apps, redeployed by hand:", "rekey sandbox init sandbox --apps 5 --manual-redeploy"),
+            UsageExample("An EventNerds account instead:", "rekey sandbox init sandbox --platform eventnerds"),
         ]
     )
 
@@ -496,6 +510,7 @@ public enum RekeyCommands {
         arguments: [
             .option("dir", value: "dir", help: "Where to create the sandbox. Default: a new temporary directory."),
             .flag("clean", help: "Remove the sandbox directory afterwards."),
+            platformOption,
         ],
         examples: [UsageExample("Watch a rotation, then look at its journal:", "rekey demo --dir demo\nrekey log demo/rotation.jsonl --verify")]
     )

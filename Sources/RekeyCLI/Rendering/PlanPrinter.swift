@@ -30,7 +30,19 @@ struct PlanPrinter {
                     + (key.filter ?? .unrestricted).summary
             )
         }
+        for key in plan.baseline.apiKeys ?? [] {
+            out.line(
+                "  API key \(key.id)  '\(key.name ?? "")'  \(key.prefix.map { "\($0)…  " } ?? "")"
+                    + (key.scope.map { "scoped to \($0)" } ?? "organisation-wide")
+            )
+        }
         for app in plan.baseline.apps {
+            if let variable = app.apiKeyVariable {
+                out.line(
+                    "  app \(app.name): \(variable)=\(app.apiKey?.description ?? "?")"
+                        + (app.apiKeyID.map { " (key \($0))" } ?? ""))
+                continue
+            }
             out.line(
                 "  app \(app.name): INNGEST_SIGNING_KEY=\(app.signingKey.description), "
                     + "INNGEST_SIGNING_KEY_FALLBACK=\(app.signingKeyFallback.description), "

@@ -210,8 +210,13 @@ public struct RotationExecutor: Sendable {
             preconditionFailure("no behaviour for planned step \(ref.step)")
         }
         let started = clock.now()
+        // An item with no intent in the journal (attempt 1) never started its side effect, so a listing
+        // taken after the journal was replayed is enough to observe it (one listing serves the whole
+        // fan-out); an item whose intent is open, and everything after the intent, reads anew.
+        var observing = context
+        if attempt == 1 { observing.listings = .takenThisRun }
         do {
-            if let found = try await behavior.observe(ref.item, in: context) {
+            if let found = try await behavior.observe(ref.item, in: observing) {
                 // A read-only step (the redeploy gate) verifies in observe: that's its outcome, not adoption.
                 let adopted = behavior.hasSideEffects
                 records.append(try await journal.append(done(ref, found, adopted: adopted, since: started)))

@@ -159,31 +159,32 @@ public struct RotationStateMachine: Sendable {
             }
             stepStarted[step] = record.at
         case .intent:
-            let ref = try knownItem(record)
+            // The item's slot is looked up once (`knownItemSlot`): a long journal replays 100,000 records.
+            let (ref, slot) = try knownItemSlot(record)
             guard stepStarted[ref.step] != nil, stepDone[ref.step] == nil else {
                 throw fail(record, "intent for \(ref) outside its step")
             }
-            guard items[ref]?.isDone == false else { throw fail(record, "intent for \(ref), which is already done") }
-            items[ref] = .started(attempt: record.data.attempt ?? 1)
+            guard !items.values[slot].isDone else { throw fail(record, "intent for \(ref), which is already done") }
+            items.values[slot] = .started(attempt: record.data.attempt ?? 1)
         case .done:
-            let ref = try knownItem(record)
+            let (ref, slot) = try knownItemSlot(record)
             guard stepStarted[ref.step] != nil, stepDone[ref.step] == nil else {
                 throw fail(record, "outcome for \(ref) outside its step")
             }
-            items[ref] = .done(record.data.outcome ?? ItemOutcome(), adopted: record.data.adopted ?? false)
+            items.values[slot] = .done(record.data.outcome ?? ItemOutcome(), adopted: record.data.adopted ?? false)
         case .failed:
-            let ref = try knownItem(record)
+            let (ref, slot) = try knownItemSlot(record)
             let error = record.data.error ?? "failed"
             if mode == .aborting {
                 undo[ref] = .failed(error: error)
             } else {
                 let attempt: Int
-                switch items[ref] {
+                switch items.values[slot] {
                 case .started(let n): attempt = n
                 case .failed(_, let n, _): attempt = n
                 default: attempt = 1
                 }
-                items[ref] = .failed(error: error, attempt: attempt, retryable: record.data.retryable ?? false)
+                items.values[slot] = .failed(error: error, attempt: attempt, retryable: record.data.retryable ?? false)
             }
             if live { halt = .failed(ref, error: error) }
         case .paused:
@@ -331,8 +332,9 @@ public struct RotationStateMachine: Sendable {
         return nil
     }
 
-    /// Whether `step` is the gate kind (completes on verification or approval).
-    public func isGate(_ step: StepID) -> Bool { step == .confirmRedeploy }
+    /// Whether `step` is the gate kind (completes on verification or approval), as its behaviour declares
+    /// (``StepBehavior/isGate``).
+    public func isGate(_ step: StepID) -> Bool { StepCatalog.gateSteps.contains(step) }
 
     /// Whether `step` needs an approval before it starts.
     public func requiresApproval(_ step: StepID) -> Bool {
@@ -361,16 +363,27 @@ public struct RotationStateMachine: Sendable {
         }
     }
 
-    /// Steps with a rollback action.
-    public static let reversibleSteps: Set<StepID> = [
-        .createSigningKey, .stageSigningKeys, .createEventKeys, .stageEventKeys,
-    ]
+    /// Steps with a rollback action, as their behaviours declare (``StepBehavior/isReversible``).
+    public static var reversibleSteps: Set<StepID> { StepCatalog.reversibleSteps }
 
     private func knownStep(_ record: JournalRecord) throws(TransitionError) -> StepID {
         guard let step = record.step, plan.step(step) != nil else {
             throw fail(record, "\(record.type.rawValue) for a step that is not in the plan")
         }
         return step
+    }
+
+    /// The item of `record` and its slot in `items` (valid until `items` gains or loses a key, which
+    /// never happens after `init`).
+    private func knownItemSlot(_ record: JournalRecord) throws(TransitionError) -> (
+        ItemRef, Dictionary<ItemRef, ItemStatus>.Index
+    ) {
+        let step = try knownStep(record)
+        let ref = ItemRef(step: step, item: record.item ?? "")
+        guard record.item != nil, let slot = items.index(forKey: ref) else {
+            throw fail(record, "\(record.type.rawValue) for an item that is not in step \(step)")
+        }
+        return (ref, slot)
     }
 
     private func knownItem(_ record: JournalRecord) throws(TransitionError) -> ItemRef {

@@ -15,6 +15,18 @@ public protocol StepBehavior: Sendable {
     /// Whether items change anything (a read-only gate writes no intent records).
     var hasSideEffects: Bool { get }
 
+    /// Whether the step is a gate: it completes when every item verified, or on one approval of the whole
+    /// step (`confirm-redeploy`). Default `false`.
+    var isGate: Bool { get }
+
+    /// Whether ``undo(_:in:)`` rolls the step's items back during `rekey abort`. Only steps before the point
+    /// of no return may be reversible. Default `false`.
+    var isReversible: Bool { get }
+
+    /// Whether the step seals a secret into its `done` records (and so needs the operator's seal key).
+    /// Default ``StepSealing/never``.
+    var sealing: StepSealing { get }
+
     /// Returns the outcome if the item is already done, `nil` otherwise.
     func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome?
 
@@ -36,6 +48,12 @@ public protocol StepBehavior: Sendable {
 
 extension StepBehavior {
     public var hasSideEffects: Bool { true }
+
+    public var isGate: Bool { false }
+
+    public var isReversible: Bool { false }
+
+    public var sealing: StepSealing { .never }
 
     public func undo(_ item: String, in context: StepContext) async throws -> ItemOutcome? { nil }
 }

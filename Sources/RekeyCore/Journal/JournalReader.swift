@@ -1,4 +1,11 @@
+import Dispatch
 import RekeyCrypto
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A journal read from disk and verified.
 public struct JournalContents: Sendable {
@@ -67,39 +74,63 @@ public enum JournalReader {
         path: String,
         anchor: JournalLock.Head? = nil
     ) throws(JournalError) -> JournalContents {
-        var records: [JournalRecord] = []
-        var previousHash: String?
-        var lineStart = 0
-        var lineNumber = 0
-        var torn: TornTail?
         let newline = UInt8(ascii: "\n")
-        let decoder = RecordDecoder()
-
-        while lineStart < bytes.count {
-            lineNumber += 1
-            guard let lineEnd = bytes[lineStart...].firstIndex(of: newline) else {
-                torn = TornTail(line: lineNumber, offset: lineStart, length: bytes.count - lineStart)
-                break
+        // Complete lines, and a final line without its newline (torn).
+        var lines: [Range<Int>] = []
+        var torn: TornTail?
+        bytes.withUnsafeBufferPointer { buffer in
+            lines.reserveCapacity(Self.count(newline, in: buffer))
+            var lineStart = 0
+            while lineStart < buffer.count {
+                guard let lineEnd = Self.index(of: newline, in: buffer, from: lineStart) else {
+                    torn = TornTail(line: lines.count + 1, offset: lineStart, length: buffer.count - lineStart)
+                    break
+                }
+                lines.append(lineStart..<lineEnd)
+                lineStart = lineEnd + 1
             }
-            let line = Array(bytes[lineStart..<lineEnd])
-            let record: JournalRecord
-            do {
-                record = try decoder.decode(line)
-            } catch let error as UnsupportedVersion {
-                throw .unsupportedVersion(path: path, line: lineNumber, version: error.version)
-            } catch {
-                let reason = (error as? RecordDecodingError)?.reason ?? "undecodable"
-                throw .corrupt(path: path, line: lineNumber, reason: "not a valid journal record (\(reason))")
+        }
+        // Records are decoded in place (a long journal's records are not copied from one array to another),
+        // then checked in order.
+        var records = [JournalRecord](
+            repeating: JournalRecord(seq: -1, at: Timestamp(millisecondsSinceEpoch: 0), type: .note, prev: nil),
+            count: lines.count
+        )
+        var digests = [UInt8](repeating: 0, count: lines.count * SHA256.byteCount)
+        let (decoded, first) = Self.decodeAndHash(bytes, lines: lines, into: &records, digests: &digests)
+        let codable = RecordDecoder()
+        for index in lines.indices {
+            let lineNumber = index + 1
+            if !decoded[index] {
+                do {
+                    // The fast decoder reads what rekey writes; anything else, and every error, is decided
+                    // by the Codable path.
+                    if index == 0, let first {
+                        records[0] = try first.record.get()
+                    } else {
+                        records[index] = try codable.decode(Array(bytes[lines[index]]))
+                    }
+                } catch let error as UnsupportedVersion {
+                    throw .unsupportedVersion(path: path, line: lineNumber, version: error.version)
+                } catch {
+                    let reason = (error as? RecordDecodingError)?.reason ?? "undecodable"
+                    throw .corrupt(path: path, line: lineNumber, reason: "not a valid journal record (\(reason))")
+                }
             }
-            guard record.seq == records.count else {
+            guard records[index].seq == index else {
                 throw .corrupt(
                     path: path,
                     line: lineNumber,
-                    reason: "record number \(record.seq) where \(records.count) was expected "
+                    reason: "record number \(records[index].seq) where \(index) was expected "
                         + "(a line was removed, duplicated or moved)"
                 )
             }
-            guard record.prev == previousHash else {
+            let linked = digests.withUnsafeBufferPointer { digests in
+                guard index > 0 else { return records[index].prev == nil }
+                guard let prev = records[index].prev else { return false }
+                return Self.hex(prev, equals: UnsafeBufferPointer(rebasing: digests[Self.digestRange(index - 1)]))
+            }
+            guard linked else {
                 throw .corrupt(
                     path: path,
                     line: lineNumber,
@@ -107,20 +138,18 @@ public enum JournalReader {
                         + "(a line was edited, removed or moved)"
                 )
             }
-            if records.isEmpty {
-                guard record.type == .plan, let plan = record.data.plan else {
+            if index == 0 {
+                guard records[0].type == .plan, let plan = records[0].data.plan else {
                     throw .corrupt(path: path, line: lineNumber, reason: "the first record must be the plan")
                 }
-                guard plan.hashIsValid else {
+                guard first?.planHashIsValid ?? plan.hashIsValid else {
                     throw .corrupt(path: path, line: lineNumber, reason: "the plan's content does not match its hash")
                 }
-            } else if record.type == .plan {
+            } else if records[index].type == .plan {
                 throw .corrupt(path: path, line: lineNumber, reason: "a second plan record")
             }
-            previousHash = SHA256.hex(line)
-            records.append(record)
-            lineStart = lineEnd + 1
         }
+        let previousHash = lines.isEmpty ? nil : Hex.encode(digests[Self.digestRange(lines.count - 1)])
 
         guard !records.isEmpty else {
             throw .corrupt(
@@ -162,6 +191,119 @@ public enum JournalReader {
     }
 }
 
+extension JournalReader {
+    /// The first line decoded by the Codable path (the plan, which the fast decoder leaves to it), and
+    /// whether the plan matches its hash: both expensive for a large plan, so done alongside the rest.
+    fileprivate struct FirstLine {
+        var record: Result<JournalRecord, any Error>
+        var planHashIsValid: Bool?
+    }
+
+    /// Decodes (fast path only) and hashes every line, on every core for a long journal: lines are
+    /// independent until the hash chain, which the caller checks in order.
+    ///
+    /// - Parameters:
+    ///   - records: One slot per line, filled where the fast path decoded the line.
+    ///   - digests: 32 bytes per line, its SHA-256.
+    /// - Returns: Which lines the fast path decoded, and the first line through the Codable path (when
+    ///   the journal is long enough to work in parallel).
+    fileprivate static func decodeAndHash(
+        _ bytes: [UInt8],
+        lines: [Range<Int>],
+        into records: inout [JournalRecord],
+        digests: inout [UInt8]
+    ) -> ([Bool], FirstLine?) {
+        var decoded = [Bool](repeating: false, count: lines.count)
+        var first: FirstLine?
+        let chunkSize = 2048
+        let chunks = (lines.count + chunkSize - 1) / chunkSize
+        bytes.withUnsafeBufferPointer { input in
+            records.withUnsafeMutableBufferPointer { records in
+                decoded.withUnsafeMutableBufferPointer { decoded in
+                    digests.withUnsafeMutableBufferPointer { digests in
+                        withUnsafeMutablePointer(to: &first) { first in
+                            let buffers = LineBuffers(
+                                input: input, records: records, decoded: decoded, digests: digests, first: first)
+                            let work = { @Sendable (task: Int) in
+                                guard task < chunks else {
+                                    let line = Array(buffers.input[lines[0]])
+                                    let record = Result { try RecordDecoder().decode(line) }
+                                    let plan = (try? record.get())?.data.plan
+                                    buffers.first.pointee = FirstLine(record: record, planHashIsValid: plan?.hashIsValid)
+                                    return
+                                }
+                                var steps = JournalLineDecoder.StepNames()
+                                for index in (task * chunkSize)..<min(lines.count, (task + 1) * chunkSize) {
+                                    let line = UnsafeBufferPointer(rebasing: buffers.input[lines[index]])
+                                    if let record = JournalLineDecoder.decode(line, steps: &steps) {
+                                        buffers.records[index] = record
+                                        buffers.decoded[index] = true
+                                    }
+                                    SHA256.hash(
+                                        line, into: UnsafeMutableBufferPointer(rebasing: buffers.digests[digestRange(index)]))
+                                }
+                            }
+                            if chunks > 1 {
+                                // One more task: the first line through the Codable path.
+                                DispatchQueue.concurrentPerform(iterations: chunks + 1, execute: work)
+                            } else if chunks == 1 {
+                                work(0)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (decoded, first)
+    }
+
+    /// The buffers ``decodeAndHash(_:lines:into:digests:)`` shares with its workers.
+    private struct LineBuffers: @unchecked Sendable {
+        // Invariant: the input is only read; each worker writes only the slots of its own chunk of lines
+        // (`first` only by the extra task), and the buffers outlive `concurrentPerform`, which returns when
+        // every worker is done.
+        let input: UnsafeBufferPointer<UInt8>
+        let records: UnsafeMutableBufferPointer<JournalRecord>
+        let decoded: UnsafeMutableBufferPointer<Bool>
+        let digests: UnsafeMutableBufferPointer<UInt8>
+        let first: UnsafeMutablePointer<FirstLine?>
+    }
+
+    /// Where line `index`'s digest is in the digests buffer.
+    fileprivate static func digestRange(_ index: Int) -> Range<Int> {
+        (index * SHA256.byteCount)..<((index + 1) * SHA256.byteCount)
+    }
+
+    /// Whether `text` is the lowercase hex of `digest` (without building the hex string).
+    fileprivate static func hex(_ text: String, equals digest: UnsafeBufferPointer<UInt8>) -> Bool {
+        let digits = Array("0123456789abcdef".utf8)
+        var utf8 = text.utf8.makeIterator()
+        for byte in digest {
+            guard utf8.next() == digits[Int(byte >> 4)], utf8.next() == digits[Int(byte & 0x0F)] else { return false }
+        }
+        return utf8.next() == nil
+    }
+
+    /// The index of the first `byte` in `buffer` at or after `start`.
+    fileprivate static func index(of byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < buffer.count, let base = buffer.baseAddress,
+            let found = memchr(base + start, Int32(byte), buffer.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// How many times `byte` occurs in `buffer`.
+    fileprivate static func count(_ byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var start = 0
+        while let found = index(of: byte, in: buffer, from: start) {
+            count += 1
+            start = found + 1
+        }
+        return count
+    }
+}
+
 private struct UnsupportedVersion: Error {
     var version: Int
 }
@@ -177,15 +319,21 @@ private struct RecordDecoder {
     }
 
     func decode(_ line: [UInt8]) throws -> JournalRecord {
+        // The whole record first: the version alone is read only to explain a failure, so that a large
+        // line (the plan) is parsed once.
+        let decodingError: DecodingError
+        do {
+            let record = try JSONCoding.decode(JournalRecord.self, from: line)
+            guard record.version == JournalRecord.formatVersion else { throw UnsupportedVersion(version: record.version) }
+            return record
+        } catch let error as DecodingError {
+            decodingError = error
+        }
         guard let version = try? JSONCoding.decode(VersionOnly.self, from: line) else {
             throw RecordDecodingError(reason: "not JSON with a 'v' field")
         }
         guard version.v == JournalRecord.formatVersion else { throw UnsupportedVersion(version: version.v) }
-        do {
-            return try JSONCoding.decode(JournalRecord.self, from: line)
-        } catch let error as DecodingError {
-            throw RecordDecodingError(reason: Self.describe(error))
-        }
+        throw RecordDecodingError(reason: Self.describe(decodingError))
     }
 
     static func describe(_ error: DecodingError) -> String {

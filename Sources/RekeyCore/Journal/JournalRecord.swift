@@ -115,9 +115,19 @@ public enum RecordType: String, Sendable, Codable, CaseIterable {
 /// The details of a record. Fields are optional and only those relevant to the record type are set.
 public struct RecordData: Sendable, Equatable, Codable {
     /// The frozen plan (type `plan`).
-    public var plan: RotationPlan?
+    public var plan: RotationPlan? {
+        get { planStorage.first }
+        set { planStorage = newValue.map { [$0] } ?? [] }
+    }
     /// The outcome of an item (`done`, `undone`).
-    public var outcome: ItemOutcome?
+    public var outcome: ItemOutcome? {
+        get { outcomeStorage.first }
+        set { outcomeStorage = newValue.map { [$0] } ?? [] }
+    }
+    // The plan and the outcome are large and mostly absent: kept out of line (an array of zero or one),
+    // so that a record is a few hundred bytes smaller and a long journal's records copy cheaply.
+    private var planStorage: [RotationPlan] = []
+    private var outcomeStorage: [ItemOutcome] = []
     /// A human-readable summary of the action (`intent`, `undo-intent`).
     public var action: String?
     /// The idempotency key of the action (`intent`): how a resumed run recognises its own work.
@@ -162,8 +172,8 @@ public struct RecordData: Sendable, Equatable, Codable {
         variable: String? = nil,
         fingerprint: Fingerprint? = nil
     ) {
-        self.plan = plan
-        self.outcome = outcome
+        self.planStorage = plan.map { [$0] } ?? []
+        self.outcomeStorage = outcome.map { [$0] } ?? []
         self.action = action
         self.idempotencyKey = idempotencyKey
         self.attempt = attempt
@@ -177,6 +187,52 @@ public struct RecordData: Sendable, Equatable, Codable {
         self.durationMs = durationMs
         self.variable = variable
         self.fingerprint = fingerprint
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case plan, outcome, action, idempotencyKey, attempt, adopted, error, retryable, by, via, planHash, message
+        case durationMs, variable, fingerprint
+    }
+
+    // As the synthesized conformance would be: every field optional, absent when nil.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            plan: try container.decodeIfPresent(RotationPlan.self, forKey: .plan),
+            outcome: try container.decodeIfPresent(ItemOutcome.self, forKey: .outcome),
+            action: try container.decodeIfPresent(String.self, forKey: .action),
+            idempotencyKey: try container.decodeIfPresent(String.self, forKey: .idempotencyKey),
+            attempt: try container.decodeIfPresent(Int.self, forKey: .attempt),
+            adopted: try container.decodeIfPresent(Bool.self, forKey: .adopted),
+            error: try container.decodeIfPresent(String.self, forKey: .error),
+            retryable: try container.decodeIfPresent(Bool.self, forKey: .retryable),
+            by: try container.decodeIfPresent(String.self, forKey: .by),
+            via: try container.decodeIfPresent(String.self, forKey: .via),
+            planHash: try container.decodeIfPresent(String.self, forKey: .planHash),
+            message: try container.decodeIfPresent(String.self, forKey: .message),
+            durationMs: try container.decodeIfPresent(Int.self, forKey: .durationMs),
+            variable: try container.decodeIfPresent(String.self, forKey: .variable),
+            fingerprint: try container.decodeIfPresent(Fingerprint.self, forKey: .fingerprint)
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(plan, forKey: .plan)
+        try container.encodeIfPresent(outcome, forKey: .outcome)
+        try container.encodeIfPresent(action, forKey: .action)
+        try container.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        try container.encodeIfPresent(attempt, forKey: .attempt)
+        try container.encodeIfPresent(adopted, forKey: .adopted)
+        try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(retryable, forKey: .retryable)
+        try container.encodeIfPresent(by, forKey: .by)
+        try container.encodeIfPresent(via, forKey: .via)
+        try container.encodeIfPresent(planHash, forKey: .planHash)
+        try container.encodeIfPresent(message, forKey: .message)
+        try container.encodeIfPresent(durationMs, forKey: .durationMs)
+        try container.encodeIfPresent(variable, forKey: .variable)
+        try container.encodeIfPresent(fingerprint, forKey: .fingerprint)
     }
 }
 

@@ -41,7 +41,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses the format written by ``description``; `nil` otherwise.
     public init?(parsing text: String) {
-        let u = Array(text.utf8)
+        var text = text
+        guard let value = text.withUTF8({ Timestamp(parsingUTF8: $0) }) else { return nil }
+        self = value
+    }
+
+    /// Parses the UTF-8 bytes of the format written by ``description``; `nil` otherwise.
+    init?(parsingUTF8 u: UnsafeBufferPointer<UInt8>) {
         guard u.count == 24, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u[19] == 46,
             u[23] == 90
         else { return nil }
@@ -58,15 +64,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             let millis = number(20..<23), (1...12).contains(month), (1...31).contains(day), hour < 24,
             minute < 60, second < 61
         else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let seconds = timegm(&parts)
-        self.millisecondsSinceEpoch = Int64(seconds) * 1000 + Int64(millis)
+        // Days since the epoch of the proleptic Gregorian date (H. Hinnant's days_from_civil): the same
+        // result as timegm, which normalises a day past the month's end (Feb 31 is Mar 3) the same way,
+        // without its cost on the path of every journal record.
+        let shifted = month <= 2 ? year - 1 : year
+        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
+        let yearOfEra = shifted - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        self.millisecondsSinceEpoch = seconds * 1000 + Int64(millis)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -25,6 +25,7 @@ public struct PlanDrift: Sendable, Equatable {
         var lines: [String] = []
         lines += keys("signing key", planned.signingKeys, live.signingKeys)
         lines += keys("event key", planned.eventKeys, live.eventKeys)
+        lines += keys("API key", planned.apiKeys ?? [], live.apiKeys ?? [])
         lines += apps(planned.apps, live.apps)
         if let before = planned.registeredApps, let now = live.registeredApps, before != now {
             for id in now where !before.contains(id) { lines.append("app '\(id)' was registered on the platform") }
@@ -93,6 +94,9 @@ public struct PlanDrift: Sendable, Equatable {
                         + (new.fingerprint?.hex ?? "unknown")
                 )
             }
+            if old.scope != new.scope {
+                lines.append("\(what) \(old.id) has another scope: \(old.scope ?? "none") → \(new.scope ?? "none")")
+            }
             if old.filter != new.filter {
                 lines.append(
                     "\(what) \(old.id) has other filters: \((old.filter ?? .unrestricted).summary) → "
@@ -120,6 +124,15 @@ public struct PlanDrift: Sendable, Equatable {
             ]
             for (name, before, now) in variables where before != now {
                 lines.append("app '\(old.name)': \(name) changed: \(before.description) → \(now.description)")
+            }
+            if let variable = old.apiKeyVariable, old.apiKey != new.apiKey {
+                lines.append(
+                    "app '\(old.name)': \(variable) changed: \(old.apiKey?.description ?? "?") → "
+                        + (new.apiKey?.description ?? "?"))
+            }
+            if old.apiKeyID != new.apiKeyID {
+                lines.append(
+                    "app '\(old.name)': uses API key \(new.apiKeyID ?? "none") instead of \(old.apiKeyID ?? "none")")
             }
             if old.eventKeyID != new.eventKeyID {
                 lines.append(

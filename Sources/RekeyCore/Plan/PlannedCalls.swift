@@ -9,6 +9,8 @@ struct PlannedCalls: Sendable {
     let playbook: Playbook
     let replacements: [EventKeyReplacement]
     let activeSigningKeyID: String
+    /// The API keys' replacements (API-key platforms).
+    var apiReplacements: [APIKeyReplacement] = []
 
     /// `step` with the calls of each of its items filled in.
     func annotate(_ step: PlannedStep) -> PlannedStep {
@@ -47,7 +49,8 @@ struct PlannedCalls: Sendable {
             return ["read the new event key: " + call(.listKeys(.event))]
                 + targetCalls(item, set: [InngestVariables.eventKey])
         case .confirmRedeploy:
-            return confirmCalls(item)
+            // API keys are confirmed by their use, not by what an app reports.
+            return playbook.steps.contains(.stageAPIKeys) ? platformCalls(step, item: item) : confirmCalls(item)
         case .rotateSigningKey:
             return keyCalls(
                 kind: .signing,
@@ -79,7 +82,7 @@ struct PlannedCalls: Sendable {
             }
             return lines
         default:
-            return []
+            return platformCalls(step, item: item)
         }
     }
 
@@ -97,7 +100,7 @@ struct PlannedCalls: Sendable {
         return [observe, "act: " + call(act), "verify: " + call(.listKeys(kind))]
     }
 
-    private func targetCalls(_ app: String, set names: [String] = [], remove: [String] = []) -> [String] {
+    func targetCalls(_ app: String, set names: [String] = [], remove: [String] = []) -> [String] {
         let target = targetName(app)
         switch playbook.apps.first(where: { $0.name == app })?.target {
         case .exec(let spec)?:
@@ -146,7 +149,7 @@ struct PlannedCalls: Sendable {
     }
 
     /// How an app's running configuration is checked, or `nil` when it can't be (approval only).
-    private func runningCheck(_ app: String) -> String? {
+    func runningCheck(_ app: String) -> String? {
         guard let spec = playbook.apps.first(where: { $0.name == app }) else { return nil }
         switch spec.verify {
         case .platform: return "\(platform.kind): inspect app '\(spec.platformID)'"
@@ -160,7 +163,7 @@ struct PlannedCalls: Sendable {
         return "\(spec.target.kind) \(RotationPlanner.display(spec.target))"
     }
 
-    private func call(_ call: PlatformCall) -> String {
+    func call(_ call: PlatformCall) -> String {
         platform.previewCall(call)
     }
 }

@@ -8,6 +8,9 @@ public enum PlanningError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotList(String)
     /// An app's target could not be read.
     case targetUnreadable(app: String, reason: String)
+    /// The playbook asks for something the platform doesn't have or doesn't do that way (a key an app
+    /// names does not exist, a procedure the platform's keys need is not selected); the message says which.
+    case platformMismatch(String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum PlanningError: Error, Sendable, Equatable, CustomStringConvertible {
             "can't plan: the platform can't list \(what)"
         case .targetUnreadable(let app, let reason):
             "can't read the configuration of app '\(app)': \(reason)"
+        case .platformMismatch(let message):
+            message
         }
     }
 }

@@ -29,6 +29,8 @@ public struct RotationPlan: Sendable, Equatable, Codable {
     /// An inactive signing key that existed before the plan and that this rotation adopts as its new
     /// key (`rekey run --force`); `nil` normally.
     public var adoptedSigningKeyID: String?
+    /// API-key platforms: for each old API key (by id), the key that will replace it; `nil` elsewhere.
+    public var apiKeyReplacements: [APIKeyReplacement]?
     /// SHA-256 (hex) of this plan's canonical encoding with `hash` empty.
     public var hash: String
 
@@ -41,9 +43,11 @@ public struct RotationPlan: Sendable, Equatable, Codable {
         steps: [PlannedStep],
         eventKeyReplacements: [EventKeyReplacement],
         warnings: [String],
-        adoptedSigningKeyID: String? = nil
+        adoptedSigningKeyID: String? = nil,
+        apiKeyReplacements: [APIKeyReplacement]? = nil
     ) {
         self.adoptedSigningKeyID = adoptedSigningKeyID
+        self.apiKeyReplacements = apiKeyReplacements
         self.version = Self.formatVersion
         self.rotationID = rotationID
         self.createdAt = createdAt
@@ -127,17 +131,21 @@ public struct LiveState: Sendable, Equatable, Codable {
     public var apps: [AppSnapshot]
     /// The ids of the apps registered on the platform, when it can list them (`nil`: not listed).
     public var registeredApps: [String]?
+    /// API keys (API-key platforms; `nil` elsewhere). Listed without their material.
+    public var apiKeys: [KeySnapshot]?
 
     public init(
         signingKeys: [KeySnapshot],
         eventKeys: [KeySnapshot],
         apps: [AppSnapshot],
-        registeredApps: [String]? = nil
+        registeredApps: [String]? = nil,
+        apiKeys: [KeySnapshot]? = nil
     ) {
         self.signingKeys = signingKeys
         self.eventKeys = eventKeys
         self.apps = apps
         self.registeredApps = registeredApps
+        self.apiKeys = apiKeys
     }
 
     /// The active signing key.
@@ -158,19 +166,27 @@ public struct KeySnapshot: Sendable, Equatable, Codable {
     public var fingerprint: Fingerprint?
     public var active: Bool?
     public var filter: KeyFilter?
+    /// The scope an API key is bound to (EventNerds `event_id`); `nil` for organisation-wide and other kinds.
+    public var scope: String?
+    /// The visible prefix of an API key (EventNerds `prefix`).
+    public var prefix: String?
 
     public init(
         id: String,
         name: String? = nil,
         fingerprint: Fingerprint? = nil,
         active: Bool? = nil,
-        filter: KeyFilter? = nil
+        filter: KeyFilter? = nil,
+        scope: String? = nil,
+        prefix: String? = nil
     ) {
         self.id = id
         self.name = name
         self.fingerprint = fingerprint
         self.active = active
         self.filter = filter
+        self.scope = scope
+        self.prefix = prefix
     }
 }
 
@@ -233,19 +249,31 @@ public struct AppSnapshot: Sendable, Equatable, Codable {
     public var eventKey: VariableSnapshot
     /// The id of the platform event key the app uses, when known.
     public var eventKeyID: String?
+    /// API-key platforms: the variable holding the app's key (`nil` elsewhere).
+    public var apiKeyVariable: String?
+    /// API-key platforms: what that variable holds.
+    public var apiKey: VariableSnapshot?
+    /// API-key platforms: the id of the platform key the app uses (named in the playbook).
+    public var apiKeyID: String?
 
     public init(
         name: String,
         signingKey: VariableSnapshot,
         signingKeyFallback: VariableSnapshot,
         eventKey: VariableSnapshot,
-        eventKeyID: String?
+        eventKeyID: String?,
+        apiKeyVariable: String? = nil,
+        apiKey: VariableSnapshot? = nil,
+        apiKeyID: String? = nil
     ) {
         self.name = name
         self.signingKey = signingKey
         self.signingKeyFallback = signingKeyFallback
         self.eventKey = eventKey
         self.eventKeyID = eventKeyID
+        self.apiKeyVariable = apiKeyVariable
+        self.apiKey = apiKey
+        self.apiKeyID = apiKeyID
     }
 }
 

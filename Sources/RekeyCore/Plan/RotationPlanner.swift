@@ -33,6 +33,7 @@ public struct RotationPlanner: Sendable {
     public func makePlan(rotationID: String? = nil) async throws -> RotationPlan {
         let now = clock.now()
         let id = rotationID ?? "rot-\(now.dateString.replacingOccurrences(of: "-", with: ""))-\(SecureRandom.hex(3))"
+        if usesAPIKeys { return try await makeAPIKeyPlan(rotationID: id, now: now) }
         let observation = try await observe()
         let signingKeys = observation.signingKeys
         let eventKeys = observation.eventKeys
@@ -108,7 +109,8 @@ public struct RotationPlanner: Sendable {
     ///
     /// - Throws: ``PlanningError/targetUnreadable(app:reason:)``; platform errors.
     public func liveState() async throws -> LiveState {
-        try await observe().state
+        if usesAPIKeys { return try await observeAPIKeys().state }
+        return try await observe().state
     }
 
     // MARK: - Observation
@@ -306,8 +308,7 @@ public struct RotationPlanner: Sendable {
                 title = "Remove INNGEST_SIGNING_KEY_FALLBACK from every app"
                 items = playbook.apps.map { PlannedItem(id: $0.name, summary: "\($0.name): delete the fallback line") }
             default:
-                title = step.rawValue
-                items = []
+                (title, items, automatic) = plannedServerStep(step, replacements: replacements, active: active)
             }
             return PlannedStep(
                 id: step,

@@ -37,6 +37,11 @@ public protocol Platform: Sendable {
     /// Deletes a key. Deleting a key that no longer exists throws ``PlatformError/notFound(_:)``.
     func deleteKey(_ kind: KeyKind, id: String) async throws
 
+    /// Promotes the new key `id` of `kind` to the platform's primary key. Signing keys go through
+    /// ``promoteSigningKey(id:)`` (the default does that); API keys need ``PlatformCapabilities/promoteAPIKey``.
+    /// Promoting a key that is already primary must succeed.
+    func promoteKey(_ kind: KeyKind, id: String) async throws
+
     /// Lists the apps registered in the environment.
     func listApps() async throws -> [PlatformApp]
 
@@ -58,10 +63,18 @@ public enum GuidedAction: Sendable, Hashable {
     case resyncApp(name: String)
     case createAPIKey(name: String, scope: String?)
     case deleteAPIKey(id: String, name: String?)
+    case promoteAPIKey(id: String, name: String?)
 }
 
 extension Platform {
     public func secretsAreReadable(_ kind: KeyKind) -> Bool { kind != .api }
+
+    public func promoteKey(_ kind: KeyKind, id: String) async throws {
+        guard kind == .signing else {
+            throw PlatformError.unsupported("\(self.kind) can't promote \(kind.rawValue) keys")
+        }
+        try await promoteSigningKey(id: id)
+    }
 
     public func instructions(for action: GuidedAction) -> [String] {
         switch action {
@@ -81,6 +94,8 @@ extension Platform {
             ["Create an API key named '\(name)'\(scope.map { " scoped to \($0)" } ?? "")."]
         case .deleteAPIKey(let id, let name):
             ["Delete the API key \(name.map { "'\($0)' " } ?? "")(\(id))."]
+        case .promoteAPIKey(let id, let name):
+            ["Make the API key \(name.map { "'\($0)' " } ?? "")(\(id)) the primary key."]
         }
     }
 }

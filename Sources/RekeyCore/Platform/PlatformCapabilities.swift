@@ -28,6 +28,11 @@ public struct PlatformCapabilities: OptionSet, Sendable, Hashable {
     public static let createAPIKey = PlatformCapabilities(rawValue: 1 << 10)
     /// Delete an API key.
     public static let deleteAPIKey = PlatformCapabilities(rawValue: 1 << 11)
+    /// Promote a new API key to the platform's primary key (``Platform/promoteKey(_:id:)``).
+    public static let promoteAPIKey = PlatformCapabilities(rawValue: 1 << 12)
+    /// Listed API keys carry when they were last used (``PlatformKey/lastUsedAt``), so the redeploy gate
+    /// can watch the old key stop being used and the new one start.
+    public static let reportsKeyUsage = PlatformCapabilities(rawValue: 1 << 13)
 
     /// Everything an Inngest-like platform can do.
     public static let inngest: PlatformCapabilities = [

@@ -37,6 +37,7 @@ public struct RetryingReads: Platform, PlatformCallDescribing {
 
     public func createKey(_ request: NewKeyRequest) async throws -> PlatformKey { try await base.createKey(request) }
     public func promoteSigningKey(id: String) async throws { try await base.promoteSigningKey(id: id) }
+    public func promoteKey(_ kind: KeyKind, id: String) async throws { try await base.promoteKey(kind, id: id) }
     public func deleteKey(_ kind: KeyKind, id: String) async throws { try await base.deleteKey(kind, id: id) }
     public func resyncApp(id: String, url: String?) async throws -> SyncResult {
         try await base.resyncApp(id: id, url: url)

@@ -55,12 +55,31 @@ public enum PlatformSpec: Sendable, Equatable {
     case sandbox(state: String)
     /// Inngest Cloud (or anything speaking its API).
     case inngest(InngestSettings)
+    /// A self-hosted Inngest server (`inngest start`), driven through its configuration and a restart
+    /// command.
+    case inngestSelfHosted(SelfHostedSettings)
+    /// EventNerds API keys.
+    case eventNerds(EventNerdsSettings)
+    /// Any other platform, through an exec plugin (JSON over a child process's stdin and stdout).
+    case plugin(PluginSettings)
 
     /// The kind as written in playbooks.
     public var kind: String {
         switch self {
         case .sandbox: "sandbox"
         case .inngest: "inngest"
+        case .inngestSelfHosted: "inngest-self-hosted"
+        case .eventNerds: "eventnerds"
+        case .plugin: "exec"
+        }
+    }
+
+    /// The variable an app's API key is written to when the app names none (API-key platforms only).
+    public var defaultAPIKeyVariable: String? {
+        switch self {
+        case .eventNerds(let settings): settings.variable
+        case .plugin(let settings): settings.variable
+        default: nil
         }
     }
 }
@@ -106,19 +125,28 @@ public struct AppSpec: Sendable, Equatable {
     public var verify: VerifySpec
     /// The name of the event key this app uses, when the target can't be read to find out.
     public var eventKey: String?
+    /// API-key platforms: the name (or id) of the platform key this app uses.
+    public var apiKey: String?
+    /// API-key platforms: the variable of the app's configuration that holds the key (default: the
+    /// platform's, e.g. `EVENTNERDS_API_KEY`).
+    public var variable: String?
 
     public init(
         name: String,
         platformID: String? = nil,
         target: TargetSpec,
         verify: VerifySpec = .platform,
-        eventKey: String? = nil
+        eventKey: String? = nil,
+        apiKey: String? = nil,
+        variable: String? = nil
     ) {
         self.name = name
         self.platformID = platformID ?? name
         self.target = target
         self.verify = verify
         self.eventKey = eventKey
+        self.apiKey = apiKey
+        self.variable = variable
     }
 }
 

@@ -18,7 +18,7 @@ struct PlaybookReader {
         static let platform = ["kind", "settings"]
         static let sandboxSettings = ["state"]
         static let inngestSettings = ["apiURL", "graphqlURL", "apiKeyEnv", "sessionTokenEnv", "environmentID"]
-        static let app = ["name", "platformID", "target", "verify", "eventKey"]
+        static let app = ["name", "platformID", "target", "verify", "eventKey", "apiKey", "variable"]
         static let target = ["kind", "path", "set", "unset", "timeout", "newline", "where"]
         /// The target fields each kind owns (`kind` belongs to all).
         static let targetFieldOwners: KeyValuePairs<String, String> = [
@@ -29,7 +29,7 @@ struct PlaybookReader {
         static let confirmRedeploy = ["mode", "timeout", "interval"]
     }
 
-    static let platformKinds = ["sandbox", "inngest"]
+    static let platformKinds = ["sandbox", "inngest", "inngest-self-hosted", "eventnerds", "exec"]
     static let targetKinds = ["dotenv", "exec", "manual"]
     /// Longest timeout an exec target may give (seconds).
     static let maximumExecTimeout: Double = 3600
@@ -42,6 +42,8 @@ struct PlaybookReader {
     private(set) var problems: [PlaybookProblem] = []
     /// The playbook's directory (absolute): relative paths resolve against it.
     let baseDirectory: String
+    /// The procedures of the playbook's platform (the `inngest` family until the platform is read).
+    var family = ProcedureCatalog.inngest
 
     init(baseDirectory: String) {
         self.baseDirectory = baseDirectory
@@ -74,6 +76,7 @@ struct PlaybookReader {
         if let schema = root["$schema"] { _ = string(schema, at: "$schema") }
         let name = root["name"].flatMap { nonEmptyString($0, at: "name", fix: "remove it or give the playbook a name") }
         let platform = readPlatform(root)
+        family = Self.family(of: root, platform: platform)
         let environment = required(
             root, "environment", at: "",
             fix: "name the platform environment to rotate, e.g. \"environment\": \"production\""
@@ -137,6 +140,8 @@ struct PlaybookReader {
             return .sandbox(state: resolved)
         case "inngest":
             return readInngestSettings(settings ?? JSONObject())
+        case "inngest-self-hosted", "eventnerds", "exec":
+            return readOtherPlatform(kind, settings)
         default:
             report(
                 "platform.kind", "unknown platform kind '\(Self.quoted(kind))'",
@@ -188,7 +193,7 @@ struct PlaybookReader {
 
     /// The name of an environment variable. The value is never echoed: someone may have pasted the
     /// credential itself.
-    private mutating func environmentVariableName(_ value: JSONValue, at path: String) -> String? {
+    mutating func environmentVariableName(_ value: JSONValue, at path: String) -> String? {
         guard let name = string(value, at: path) else { return nil }
         guard Self.isEnvironmentVariableName(name) else {
             report(
@@ -216,7 +221,7 @@ struct PlaybookReader {
     }
 
     /// Checks an http(s) URL: https anywhere, http only for loopback hosts, no credentials inside.
-    private mutating func checkURL(_ url: String, at path: String) {
+    mutating func checkURL(_ url: String, at path: String) {
         let lowered = url.lowercased()
         let isHTTPS = lowered.hasPrefix("https://")
         guard isHTTPS || lowered.hasPrefix("http://") else {
@@ -290,13 +295,15 @@ struct PlaybookReader {
         var result: (steps: [StepID], procedure: String)?
         if let procedureValue {
             if let name = string(procedureValue, at: "procedure") {
-                if let steps = ProcedureCatalog.steps(for: name) {
+                if let steps = family.steps(for: name) {
                     result = (steps, name)
                 } else {
-                    let known = "use one of: \(ProcedureCatalog.names.joined(separator: ", ")), or list 'steps'"
+                    let known =
+                        "use one of: \(family.names.joined(separator: ", ")), or list 'steps'"
+                        + Self.otherFamilyNote(name, family: family)
                     report(
                         "procedure", "unknown procedure '\(Self.quoted(name))'",
-                        fix: didYouMean(name, among: ProcedureCatalog.names, else: known)
+                        fix: didYouMean(name, among: family.names, else: known)
                     )
                 }
             }
@@ -305,7 +312,7 @@ struct PlaybookReader {
             result = readStepList(stepsValue).map { ($0, ProcedureCatalog.customName) }
         }
         if procedureValue == nil && stepsValue == nil {
-            result = (ProcedureCatalog.steps(for: ProcedureCatalog.defaultName)!, ProcedureCatalog.defaultName)
+            result = (family.procedures[0].steps, family.defaultProcedure)
         }
         return procedureValue != nil && stepsValue != nil ? nil : result
     }
@@ -326,36 +333,36 @@ struct PlaybookReader {
                     path, "step '\(step)' is listed twice (also at steps[\(first.index)])", fix: "remove one of them")
                 continue
             }
-            let position = ProcedureCatalog.canonicalIndex(of: step)!
-            if let later = selected.first(where: { ProcedureCatalog.canonicalIndex(of: $0.step)! > position }) {
+            let position = family.canonicalIndex(of: step)!
+            if let later = selected.first(where: { family.canonicalIndex(of: $0.step)! > position }) {
                 report(
                     path, "step '\(step)' is out of order; it must come before '\(later.step)'",
-                    fix: "list the steps in this order: \(Self.canonicalOrder(selected.map(\.step) + [step]))"
+                    fix: "list the steps in this order: \(canonicalOrder(selected.map(\.step) + [step]))"
                 )
             }
             selected.append((index, step))
         }
         let steps = selected.map(\.step)
         for (index, step) in selected {
-            guard let unmet = ProcedureCatalog.requirement(of: step).unmet(in: steps) else { continue }
-            let procedure = ProcedureCatalog.procedures.filter { p in steps.allSatisfy(p.steps.contains) }
+            guard let unmet = family.requirement(of: step).unmet(in: steps) else { continue }
+            let procedure = family.procedures.filter { p in steps.allSatisfy(p.steps.contains) }
                 .min { $0.steps.count < $1.steps.count }
             var fix = "add \(unmet.phrase) to steps"
             if let procedure { fix += ", or use \"procedure\": \"\(procedure.name)\"" }
             report("steps[\(index)]", "step '\(step)' needs \(unmet.phrase) in the same playbook", fix: fix)
         }
         guard problems.count == before else { return nil }
-        return steps.sorted { ProcedureCatalog.canonicalIndex(of: $0)! < ProcedureCatalog.canonicalIndex(of: $1)! }
+        return steps.sorted { family.canonicalIndex(of: $0)! < family.canonicalIndex(of: $1)! }
     }
 
     /// A known step id, or a problem.
     private mutating func stepID(_ value: JSONValue, at path: String) -> StepID? {
         guard let name = string(value, at: path) else { return nil }
         let step = StepID(name)
-        guard ProcedureCatalog.isKnown(step) else {
-            let known = "known steps: \(ProcedureCatalog.allSteps.map(\.rawValue).joined(separator: ", "))"
+        guard family.isKnown(step) else {
+            let known = "known steps: \(family.steps.map(\.rawValue).joined(separator: ", "))"
             var fix = known
-            if let suggestion = Spelling.suggestion(for: name, among: ProcedureCatalog.allSteps.map(\.rawValue)) {
+            if let suggestion = Spelling.suggestion(for: name, among: family.steps.map(\.rawValue)) {
                 fix = "did you mean '\(suggestion)'? \(known)"
             }
             report(path, "unknown step '\(Self.quoted(name))'", fix: fix)
@@ -364,8 +371,8 @@ struct PlaybookReader {
         return step
     }
 
-    private static func canonicalOrder(_ steps: [StepID]) -> String {
-        ProcedureCatalog.allSteps.filter(steps.contains).map(\.rawValue).joined(separator: ", ")
+    private func canonicalOrder(_ steps: [StepID]) -> String {
+        family.steps.filter(steps.contains).map(\.rawValue).joined(separator: ", ")
     }
 
     // MARK: - Apps
@@ -379,8 +386,7 @@ struct PlaybookReader {
             report("apps", "the list is empty", fix: "add at least one app whose configuration rekey updates")
             return nil
         }
-        let defaultVerify: VerifySpec
-        if case .sandbox = platform { defaultVerify = .platform } else { defaultVerify = .approval }
+        let defaultVerify = Self.defaultVerify(for: platform)
         var apps: [AppSpec] = []
         var names: [String: Int] = [:]
         var targets: [String: (index: Int, written: String)] = [:]
@@ -427,8 +433,12 @@ struct PlaybookReader {
                     fix: "remove it, or give the name of the event key the app uses (the name, not the key)"
                 )
             }
+            let (apiKey, variable) = readAPIKeyFields(app, at: path, steps: steps)
             guard problems.count == before, let name, let target, let verify else { continue }
-            apps.append(AppSpec(name: name, platformID: platformID, target: target, verify: verify, eventKey: eventKey))
+            apps.append(
+                AppSpec(
+                    name: name, platformID: platformID, target: target, verify: verify, eventKey: eventKey,
+                    apiKey: apiKey, variable: variable))
         }
         return apps.count == elements.count ? apps : nil
     }
@@ -445,7 +455,7 @@ struct PlaybookReader {
         }
     }
 
-    private mutating func readTarget(
+    mutating func readTarget(
         _ app: JSONObject,
         at appPath: String,
         index: Int,
@@ -549,7 +559,7 @@ struct PlaybookReader {
     /// An argv for an exec target: a non-empty array of strings whose first element is the program, with
     /// `{name}` somewhere and no placeholder but `{name}` and `{app}`. A program given as a path resolves
     /// against the playbook's directory and must be an executable file.
-    private mutating func execCommand(_ value: JSONValue, at path: String, fix: String) -> [String]? {
+    mutating func execCommand(_ value: JSONValue, at path: String, fix: String) -> [String]? {
         guard let elements = array(value, at: path) else { return nil }
         guard !elements.isEmpty else {
             report(path, "the command is empty", fix: fix)
@@ -750,7 +760,7 @@ struct PlaybookReader {
         return problems.count == before ? result : nil
     }
 
-    private mutating func duration(_ value: JSONValue, at path: String) -> Double? {
+    mutating func duration(_ value: JSONValue, at path: String) -> Double? {
         switch value {
         case .number, .string: break
         default:
@@ -803,7 +813,7 @@ struct PlaybookReader {
 
     /// Resolves `written` against the playbook's directory and checks that it is an existing regular
     /// file. Returns the absolute path.
-    private mutating func existingFile(_ written: String, at path: String, fix: String) -> String? {
+    mutating func existingFile(_ written: String, at path: String, fix: String) -> String? {
         let resolved = Self.normalized(FileIO.resolve(written, relativeTo: baseDirectory))
         var info = stat()
         guard stat(resolved, &info) == 0 else {
@@ -837,7 +847,7 @@ struct PlaybookReader {
 
     // MARK: - Typed access
 
-    private mutating func report(_ path: String, _ message: String, fix: String? = nil) {
+    mutating func report(_ path: String, _ message: String, fix: String? = nil) {
         problems.append(PlaybookProblem(jsonPath: path, message: message, fix: fix))
     }
 
@@ -855,7 +865,7 @@ struct PlaybookReader {
 
     /// Reports every member not in `allowed`, suggesting the closest allowed name, and calls out
     /// fields that look like credentials (their values are never echoed).
-    private mutating func checkFields(of object: JSONObject, at path: String, allowed: [String]) {
+    mutating func checkFields(of object: JSONObject, at path: String, allowed: [String]) {
         for key in object.keys where !allowed.contains(key) {
             let fieldPath = Self.join(path, key)
             if let fix = Self.credentialFix(for: key, at: path) {
@@ -893,12 +903,12 @@ struct PlaybookReader {
         }
     }
 
-    private func didYouMean(_ word: String, among candidates: [String], else fallback: String) -> String {
+    func didYouMean(_ word: String, among candidates: [String], else fallback: String) -> String {
         guard let suggestion = Spelling.suggestion(for: word, among: candidates) else { return fallback }
         return "did you mean '\(suggestion)'?"
     }
 
-    private mutating func required(_ object: JSONObject, _ key: String, at path: String, fix: String) -> JSONValue? {
+    mutating func required(_ object: JSONObject, _ key: String, at path: String, fix: String) -> JSONValue? {
         guard let value = object[key] else {
             report(Self.join(path, key), "required field is missing", fix: fix)
             return nil
@@ -906,7 +916,7 @@ struct PlaybookReader {
         return value
     }
 
-    private mutating func object(_ value: JSONValue, at path: String) -> JSONObject? {
+    mutating func object(_ value: JSONValue, at path: String) -> JSONObject? {
         guard case .object(let object) = value else {
             report(path, "expected an object, found \(value.kindDescription)")
             return nil
@@ -914,7 +924,7 @@ struct PlaybookReader {
         return object
     }
 
-    private mutating func array(_ value: JSONValue, at path: String) -> [JSONValue]? {
+    mutating func array(_ value: JSONValue, at path: String) -> [JSONValue]? {
         guard case .array(let elements) = value else {
             report(path, "expected an array, found \(value.kindDescription)")
             return nil
@@ -922,7 +932,7 @@ struct PlaybookReader {
         return elements
     }
 
-    private mutating func string(_ value: JSONValue, at path: String) -> String? {
+    mutating func string(_ value: JSONValue, at path: String) -> String? {
         guard case .string(let text) = value else {
             report(path, "expected a string, found \(value.kindDescription)")
             return nil
@@ -930,7 +940,7 @@ struct PlaybookReader {
         return text
     }
 
-    private mutating func nonEmptyString(_ value: JSONValue, at path: String, fix: String) -> String? {
+    mutating func nonEmptyString(_ value: JSONValue, at path: String, fix: String) -> String? {
         guard let text = string(value, at: path) else { return nil }
         guard !text.allSatisfy(\.isWhitespace) else {
             report(path, "must not be empty", fix: fix)
@@ -939,7 +949,7 @@ struct PlaybookReader {
         return text
     }
 
-    private mutating func integer(_ value: JSONValue, at path: String) -> Int? {
+    mutating func integer(_ value: JSONValue, at path: String) -> Int? {
         guard case .number(let number) = value else {
             report(path, "expected an integer, found \(value.kindDescription)")
             return nil

@@ -5,19 +5,23 @@
 /// `false`) must seal the secret into its `done` record, and every later step that distributes it must
 /// open it. Platforms whose secrets can be read again need no key at all.
 public enum SealingRequirement {
-    /// The kind of key `step` creates, if it creates one.
+    /// The kind of key `step` creates on the platform, if it creates one (as the step declares,
+    /// ``StepBehavior/sealing``).
     public static func createdKind(_ step: StepID) -> KeyKind? {
-        switch step {
-        case .createSigningKey: .signing
-        case .createEventKeys: .event
-        case StepID("create-api-key"): .api
-        default: nil
-        }
+        if case .whenShownOnce(let kind)? = StepCatalog.behavior(for: step)?.sealing { return kind }
+        return nil
     }
 
-    /// The steps among `steps` whose new secret `platform` shows only once.
+    /// The steps among `steps` that will seal a secret: those that generate one themselves, and those
+    /// whose new secret `platform` shows only once.
     public static func sealingSteps(_ steps: [StepID], platform: any Platform) -> [StepID] {
-        steps.filter { step in createdKind(step).map { !platform.secretsAreReadable($0) } ?? false }
+        steps.filter { step in
+            switch StepCatalog.behavior(for: step)?.sealing {
+            case .always?: true
+            case .whenShownOnce(let kind)?: !platform.secretsAreReadable(kind)
+            case .never?, nil: false
+            }
+        }
     }
 
     /// Before a new run: a key is required when a step will seal.

@@ -85,21 +85,25 @@ public struct RotationStatus: Sendable, Equatable, Codable {
         // The latest problem per step, from this journal's last `failed` / `paused` records that are
         // not followed by a `done` of the same item.
         var problems: [StepID: String] = [:]
-        var lastPause: JournalRecord?
-        for record in records {
-            switch record.type {
+        var lastPauseIndex: Int?
+        // By index, reading fields in place: a long journal's records are not copied one by one.
+        for index in records.indices {
+            switch records[index].type {
             case .failed, .paused:
-                if let step = record.step { problems[step] = record.data.error ?? record.data.message }
-                if record.type == .paused { lastPause = record }
+                if let step = records[index].step {
+                    problems[step] = records[index].data.error ?? records[index].data.message
+                }
+                if records[index].type == .paused { lastPauseIndex = index }
             case .stepDone, .stepStarted:
-                if let step = record.step { problems[step] = nil }
-                lastPause = nil
+                if let step = records[index].step { problems[step] = nil }
+                lastPauseIndex = nil
             case .approval:
-                lastPause = nil
+                lastPauseIndex = nil
             default:
                 break
             }
         }
+        let lastPause = lastPauseIndex.map { records[$0] }
 
         self.steps = plan.steps.map { planned in
             let refs = planned.items.map { ItemRef(step: planned.id, item: $0.id) }

@@ -84,7 +84,12 @@ public enum ChildProcess {
 
     // MARK: - Blocking implementation
 
-    private static func runBlocking(
+    /// Runs `argv` to completion on the calling thread, blocking it (see ``run(_:environment:directory:input:timeout:outputLimit:)``
+    /// for the parameters). For synchronous callers that must ask a child once before anything else runs
+    /// (an exec plugin's `describe`); everything else uses the `async` form.
+    ///
+    /// - Throws: ``ChildProcessError`` when the program can't be started.
+    public static func runBlocking(
         _ argv: [String],
         environment: [String: String],
         directory: String?,

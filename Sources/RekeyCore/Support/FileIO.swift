@@ -39,6 +39,9 @@ public enum FileIO {
         guard fd >= 0 else { throw FileIOError("open", path: path) }
         defer { close(fd) }
         var result = [UInt8]()
+        // One allocation for the whole file (a long journal is tens of megabytes); it may still grow.
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_size > 0 { result.reserveCapacity(Int(info.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

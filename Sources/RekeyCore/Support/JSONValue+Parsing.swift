@@ -68,7 +68,7 @@ private struct JSONParser {
                     value = .object(JSONObject())
                 } else {
                     var frame = Frame(isObject: true)
-                    frame.pendingKey = try parseKey(after: "{", keys: &frame.keys)
+                    frame.pendingKey = try parseKey(after: "{", frame: &frame)
                     stack.append(frame)
                     continue parsing
                 }
@@ -96,7 +96,7 @@ private struct JSONParser {
                     case UInt8(ascii: ","):
                         index += 1
                         skipWhitespace()
-                        stack[top].pendingKey = try parseKey(after: ",", keys: &stack[top].keys)
+                        stack[top].pendingKey = try parseKey(after: ",", frame: &stack[top])
                         continue parsing
                     case UInt8(ascii: "}"):
                         index += 1
@@ -153,7 +153,7 @@ private struct JSONParser {
     }
 
     /// Reads `"key"` and the `:` after it, leaving `index` at the member's value.
-    private mutating func parseKey(after opener: String, keys: inout Set<String>) throws(JSONSyntaxError) -> String {
+    private mutating func parseKey(after opener: String, frame: inout Frame) throws(JSONSyntaxError) -> String {
         guard peek == UInt8(ascii: "\"") else {
             switch peek {
             case UInt8(ascii: "}") where opener == ",": throw error("trailing comma before '}'")
@@ -165,7 +165,16 @@ private struct JSONParser {
         }
         let keyStart = index
         let key = try parseString()
-        guard keys.insert(key).inserted else {
+        // Small objects (most of them) look for a duplicate among their members without hashing; a large
+        // one keeps a set of its keys.
+        let duplicate: Bool
+        if frame.members.count < 16 {
+            duplicate = frame.members.contains { $0.key == key }
+        } else {
+            if frame.keys.isEmpty { frame.keys = Set(frame.members.map(\.key)) }
+            duplicate = !frame.keys.insert(key).inserted
+        }
+        guard !duplicate else {
             throw error("duplicate key '\(Self.printable(key))'", at: keyStart)
         }
         skipWhitespace()
@@ -270,7 +279,20 @@ private struct JSONParser {
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         let start = index
         index += 1
-        var buffer: [UInt8] = []
+        // Most strings have no escape: taken in one piece.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                index = end + 1
+                // validateUTF8() has checked the whole document.
+                return String(decoding: bytes[(start + 1)..<end], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        var buffer = Array(bytes[index..<end])
+        index = end
         while true {
             guard let byte = peek else { throw error("unterminated string", at: start) }
             switch byte {

@@ -105,7 +105,7 @@ public struct ExecTarget: SecretTarget {
 
     /// argv as a person would type it (elements with spaces or quotes quoted), at most 160 characters.
     /// argv holds only the playbook's words and variable names, never a value.
-    static func display(_ argv: [String]) -> String {
+    public static func display(_ argv: [String]) -> String {
         let text = argv.map { word in
             word.isEmpty || word.contains(where: { " \"'\\$`".contains($0) }) ? "'" + word + "'" : word
         }.joined(separator: " ")
@@ -114,7 +114,7 @@ public struct ExecTarget: SecretTarget {
 
     /// The end of the command's error output (or of its standard output when it wrote no error), scrubbed,
     /// on one line, at most ``detailLength`` characters.
-    static func detail(of output: ChildProcess.Output, scrubber: SecretScrubber) -> String {
+    public static func detail(of output: ChildProcess.Output, scrubber: SecretScrubber) -> String {
         var bytes = scrubber.scrub(output.stderr.isEmpty ? output.stdout : output.stderr)
         // A secret cut in two where the capture stopped would escape the scrubber: drop the cut end.
         if output.truncated { bytes = Array(bytes.dropLast(256)) }

@@ -54,7 +54,9 @@ public enum InngestGraphQL {
     /// Creates an event key with filters.
     public static let createEventKey = Operation(
         name: "NewIngestKey",
-        document: "mutation NewIngestKey($input: NewIngestKey!) { key: createIngestKey(input: $input) { id } }"
+        document:
+            "mutation NewIngestKey($input: NewIngestKey!) { key: createIngestKey(input: $input) "
+            + "{ id name presharedKey createdAt filter { type events ips } } }"
     )
 
     /// Deletes an event key.

@@ -61,7 +61,7 @@ extension InngestPlatform {
                 "From the \"Apps\" tab in the dashboard, manually re-sync the app '\(name)'.",
                 "The sync uses the new signing key and confirms that the rotation reached the app.",
             ]
-        case .createAPIKey, .deleteAPIKey:
+        case .createAPIKey, .deleteAPIKey, .promoteAPIKey:
             return [
                 "Inngest API keys are managed in the dashboard's organization settings; rekey does not rotate them."
             ]

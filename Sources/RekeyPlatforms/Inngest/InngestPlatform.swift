@@ -164,6 +164,11 @@ public struct InngestPlatform: Platform, PlatformCallDescribing {
             guard let id = data["key"]?["id"]?.stringValue else {
                 throw PlatformError.invalidResponse("createIngestKey returned no key id")
             }
+            // The created key, when the response selects it whole; else it is read back from the list (one
+            // listing of every key per creation, which a large fan-out can't afford).
+            if let key = data["key"], key["presharedKey"]?.stringValue?.isEmpty == false {
+                return try Self.graphQLEventKey(key)
+            }
             return try await listKeys(.event).first { $0.id == id }
                 ?? PlatformKey(kind: .event, id: id, name: request.name, filter: filter)
         case .api:
@@ -200,13 +205,19 @@ public struct InngestPlatform: Platform, PlatformCallDescribing {
             }
             _ = try await graphql.execute(InngestGraphQL.deleteSigningKey, variables: ["signingKeyID": .string(id)])
         case .event:
-            guard try await listKeys(.event).contains(where: { $0.id == id }) else {
-                throw PlatformError.notFound(
-                    "event key \(id) does not exist in environment '\(configuration.environment)'")
-            }
             let environmentID = try await self.environmentID()
             let input: JSONValue = ["id": .string(id), "workspaceID": .string(environmentID)]
-            _ = try await graphql.execute(InngestGraphQL.deleteEventKey, variables: ["input": input])
+            do {
+                _ = try await graphql.execute(InngestGraphQL.deleteEventKey, variables: ["input": input])
+            } catch let error as PlatformError where !error.isRetryable {
+                // Refused: say `notFound` when the key is gone (checked only now, so that a fan-out of
+                // deletions doesn't list every key once per deletion).
+                guard try await listKeys(.event).contains(where: { $0.id == id }) else {
+                    throw PlatformError.notFound(
+                        "event key \(id) does not exist in environment '\(configuration.environment)'")
+                }
+                throw error
+            }
         case .api:
             throw PlatformError.unsupported("Inngest API keys are managed in the dashboard's organization settings")
         }
@@ -308,19 +319,22 @@ public struct InngestPlatform: Platform, PlatformCallDescribing {
         guard let keys = data["environment"]?["ingestKeys"]?.arrayValue else {
             throw PlatformError.invalidResponse("GetIngestKeys: no 'environment.ingestKeys'")
         }
-        return try keys.filter { ($0["source"]?.stringValue ?? "key") == "key" }.map { key in
-            guard let id = key["id"]?.stringValue, let value = key["presharedKey"]?.stringValue else {
-                throw PlatformError.invalidResponse("GetIngestKeys: a key lacks id or presharedKey")
-            }
-            return PlatformKey(
-                kind: .event,
-                id: id,
-                name: key["name"]?.stringValue,
-                secret: Secret(value),
-                filter: try Self.filter(key["filter"], key: id),
-                createdAt: key["createdAt"]?.stringValue.flatMap(InngestTimestamp.parse)
-            )
+        return try keys.filter { ($0["source"]?.stringValue ?? "key") == "key" }.map(Self.graphQLEventKey)
+    }
+
+    /// A GraphQL `IngestKey {id, name, presharedKey, createdAt, filter}`.
+    static func graphQLEventKey(_ key: JSONValue) throws -> PlatformKey {
+        guard let id = key["id"]?.stringValue, let value = key["presharedKey"]?.stringValue else {
+            throw PlatformError.invalidResponse("GetIngestKeys: a key lacks id or presharedKey")
         }
+        return PlatformKey(
+            kind: .event,
+            id: id,
+            name: key["name"]?.stringValue,
+            secret: Secret(value),
+            filter: try filter(key["filter"], key: id),
+            createdAt: key["createdAt"]?.stringValue.flatMap(InngestTimestamp.parse)
+        )
     }
 
     /// A GraphQL `filter {type, events, ips}` (null or empty lists: unrestricted).

@@ -82,7 +82,7 @@ extension SandboxAPI {
                 NewKeyRequest(kind: .event, name: input?["name"]?.stringValue, filter: filter)
             )
             log("graphql: created event key \(key.id) '\(key.name ?? "")' with \(filter.summary)")
-            return ["key": ["id": .string(key.id)]]
+            return ["key": Self.graphQLEventKey(key)]
         case InngestGraphQL.deleteEventKey.name:
             let input = variables["input"]
             try checkEnvironment(input?["workspaceID"], state)

@@ -66,6 +66,10 @@ public struct SandboxAPI: Sendable {
             return try await introspect(appID: segments[1], request)
         }
         if segments.first == "v2" { return try await rest(request, Array(segments.dropFirst())) }
+        if segments.starts(with: ["api", "developer", "v1", "api-keys"]) {
+            return try await eventNerds(request, Array(segments.dropFirst(3)))
+        }
+        if segments.first == "self-hosted" { return try await selfHosted(request, Array(segments.dropFirst())) }
         return Self.restError(code: "not_found", "no route for \(request.method) \(path)", status: 404)
     }
 

@@ -23,16 +23,23 @@ public final class SandboxServer: Sendable {
     ///   - port: The port, 0 for any free one.
     ///   - transport: How resyncs reach apps.
     ///   - log: One line per request and notable event (no secrets).
+    ///   - latency: Seconds added to every request before it is answered, as a remote platform's round
+    ///     trip would (requests wait concurrently, so latencies overlap as they do over a network).
     /// - Throws: ``HTTPServer/Error`` when the port can't be bound.
     public init(
         store: SandboxStore,
         port: UInt16 = 0,
         transport: @escaping HTTPTransport = URLSessionTransport.make(),
-        log: @escaping @Sendable (String) -> Void = { _ in }
+        log: @escaping @Sendable (String) -> Void = { _ in },
+        latency: Double = 0
     ) throws {
         let api = SandboxAPI(store: store, transport: transport, log: log)
         self.api = api
-        self.server = try HTTPServer(port: port) { request in await api.handle(request) }
+        let delay = UInt64(max(0, latency) * 1_000_000_000)
+        self.server = try HTTPServer(port: port) { request in
+            if delay > 0 { try? await Task.sleep(nanoseconds: delay) }
+            return await api.handle(request)
+        }
     }
 
     /// Stops listening.

@@ -779,8 +779,13 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         #expect(keys(app?["verify"]?["properties"]) == Set(Fields.verify))
         #expect(keys(options) == Set(Fields.options))
         #expect(keys(options?["confirmRedeploy"]?["properties"]) == Set(Fields.confirmRedeploy))
-        #expect(defs?["stepID"]?["enum"] == .array(ProcedureCatalog.allSteps.map { .string($0.rawValue) }))
-        #expect(schema["properties"]?["procedure"]?["enum"] == .array(ProcedureCatalog.names.map { .string($0) }))
+        #expect(defs?["stepID"]?["enum"] == .array(ProcedureCatalog.everyStep.map { .string($0.rawValue) }))
+        #expect(
+            schema["properties"]?["procedure"]?["enum"]
+                == .array(ProcedureCatalog.families.flatMap(\.names).map { .string($0) }))
+        #expect(keys(defs?["eventNerdsSettings"]?["properties"]) == Set(PlaybookReader.PlatformFields.eventNerds))
+        #expect(keys(defs?["selfHostedSettings"]?["properties"]) == Set(PlaybookReader.PlatformFields.selfHosted))
+        #expect(keys(defs?["pluginSettings"]?["properties"]) == Set(PlaybookReader.PlatformFields.plugin))
         #expect(
             app?["verify"]?["properties"]?["kind"]?["enum"] == .array(PlaybookReader.verifyKinds.map { .string($0) }))
         #expect(

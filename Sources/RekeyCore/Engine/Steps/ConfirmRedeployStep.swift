@@ -59,6 +59,8 @@ public struct ConfirmRedeployStep: StepBehavior {
     // MARK: - Verification
 
     func check(_ item: String, _ context: StepContext) async throws -> Check {
+        // API keys: the platform reports when each key was last used, not what an app runs with.
+        if context.plan.step(.stageAPIKeys) != nil { return try await APIKeyUsageCheck.check(item, context) }
         let app = try context.app(item)
         guard let verifier = context.verifiers[item] else {
             throw StepError.pause("app '\(item)' can't be verified automatically; approve the redeploy by hand")

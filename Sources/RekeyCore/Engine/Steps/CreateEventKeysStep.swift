@@ -20,7 +20,7 @@ public struct CreateEventKeysStep: StepBehavior {
     private func createdKeys(_ item: String, _ context: StepContext) async throws -> [PlatformKey] {
         let replacement = try replacement(item, context)
         let known = Set(context.plan.baseline.eventKeys.map(\.id))
-        let keys = try await context.secrets.keys(.event, refresh: true)
+        let keys = try await context.keys(.event)
         return keys.filter { !known.contains($0.id) && $0.name == replacement.newName }
     }
 
@@ -103,7 +103,7 @@ public struct CreateEventKeysStep: StepBehavior {
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
         let replacement = try replacement(item, context)
-        let keys = try await context.secrets.keys(.event, refresh: true)
+        let keys = try await context.keys(.event)
         guard let key = keys.first(where: { $0.id == outcome.keyID }) else {
             throw StepError.verificationFailed("the new event key \(outcome.keyID ?? "?") is not listed by the platform")
         }

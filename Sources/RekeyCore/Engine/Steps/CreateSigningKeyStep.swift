@@ -20,7 +20,7 @@ public struct CreateSigningKeyStep: StepBehavior {
     private func createdKeys(_ context: StepContext) async throws -> [PlatformKey] {
         let known = Set(context.plan.baseline.signingKeys.map(\.id))
         let adopted = context.plan.adoptedSigningKeyID
-        let keys = try await context.secrets.keys(.signing, refresh: true)
+        let keys = try await context.keys(.signing)
         return keys.filter { (!known.contains($0.id) || $0.id == adopted) && $0.isActive != true }
     }
 
@@ -67,7 +67,7 @@ public struct CreateSigningKeyStep: StepBehavior {
     }
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
-        let keys = try await context.secrets.keys(.signing, refresh: true)
+        let keys = try await context.keys(.signing)
         guard let key = keys.first(where: { $0.id == outcome.keyID }) else {
             throw StepError.verificationFailed("the new signing key \(outcome.keyID ?? "?") is not listed by the platform")
         }

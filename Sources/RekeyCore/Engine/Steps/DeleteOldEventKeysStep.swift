@@ -4,7 +4,7 @@ public struct DeleteOldEventKeysStep: StepBehavior {
     public var id: StepID { .deleteOldEventKeys }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        let keys = try await context.secrets.keys(.event, refresh: true)
+        let keys = try await context.keys(.event)
         guard !keys.contains(where: { $0.id == item }) else { return nil }
         let old = context.plan.baseline.eventKeys.first { $0.id == item }
         return ItemOutcome(keyID: item, fingerprint: old?.fingerprint, name: old?.name, detail: "deleted")

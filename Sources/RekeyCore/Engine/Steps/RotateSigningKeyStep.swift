@@ -6,7 +6,7 @@ public struct RotateSigningKeyStep: StepBehavior {
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newSigningKey()
         let old = try context.oldSigningKey()
-        let keys = try await context.secrets.keys(.signing, refresh: true)
+        let keys = try await context.keys(.signing)
         guard let promoted = keys.first(where: { $0.id == new.id }), promoted.isActive == true,
             !keys.contains(where: { $0.id == old.id })
         else { return nil }

@@ -1,0 +1,55 @@
+/// API keys, last step: delete the replaced keys. Deletion revokes a key at once and can't be undone: the
+/// point of no return when nothing comes before it.
+public struct DeleteOldAPIKeysStep: StepBehavior {
+    public init() {}
+    public var id: StepID { .deleteOldAPIKeys }
+
+    public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
+        let keys = try await context.secrets.keys(.api, refresh: true)
+        guard !keys.contains(where: { $0.id == item }) else { return nil }
+        return ItemOutcome(keyID: item, name: oldName(item, context), detail: "deleted")
+    }
+
+    public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
+        let name = oldName(item, context)
+        return (
+            "delete old API key \(name.map { "'\($0)' " } ?? "")(\(item))", "\(context.plan.rotationID)/\(id)/\(item)"
+        )
+    }
+
+    public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
+        let platform = context.platform
+        guard platform.capabilities.contains(.deleteAPIKey) else {
+            return try await context.guide(.deleteAPIKey(id: item, name: oldName(item, context))) {
+                try await observe(item, in: context)
+            }
+        }
+        try await context.write(
+            "delete API key \(item)",
+            reconcile: { try await observe(item, in: context) == nil ? nil : () },
+            perform: {
+                do {
+                    try await platform.deleteKey(.api, id: item)
+                } catch PlatformError.notFound {
+                    return
+                }
+            }
+        )
+        await context.secrets.invalidate(.api)
+        return ItemOutcome(keyID: item, name: oldName(item, context), detail: "deleted")
+    }
+
+    public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
+        guard try await observe(item, in: context) != nil else {
+            throw StepError.verificationFailed("API key \(item) is still listed after deletion")
+        }
+    }
+
+    public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {
+        "deleted '\(outcome.name ?? item)' (\(item))"
+    }
+
+    private func oldName(_ item: String, _ context: StepContext) -> String? {
+        context.plan.baseline.apiKeys?.first { $0.id == item }?.name
+    }
+}

@@ -1,0 +1,39 @@
+import RekeyCrypto
+
+/// Self-hosted: rekey generates one new event key (32 secure random bytes, hex) per old key and seals
+/// each into its `done` record, until `add-event-keys` puts them in the server's configuration.
+public struct GenerateEventKeysStep: StepBehavior {
+    public init() {}
+    public var id: StepID { .generateEventKeys }
+    public var sealing: StepSealing { .always }
+
+    public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? { nil }
+
+    public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
+        (
+            "generate the replacement of event key \(item) (sealed in the journal)",
+            "\(context.plan.rotationID)/\(id)/\(item)"
+        )
+    }
+
+    public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
+        guard context.plan.replacement(forEventKey: item) != nil else {
+            throw StepError.precondition("the plan has no replacement for event key \(item)")
+        }
+        let secret = Secret(SecureRandom.hex(32))
+        let fingerprint = secret.utf8Fingerprint
+        return ItemOutcome(
+            keyID: ServerKeyID.of(.event, fingerprint: fingerprint), fingerprint: fingerprint,
+            sealed: try context.seal(secret))
+    }
+
+    public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
+        guard outcome.sealed != nil else {
+            throw StepError.verificationFailed("the new event key replacing \(item) was not sealed")
+        }
+    }
+
+    public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {
+        "new event key \(outcome.keyID ?? "?") replaces \(item), sealed in the journal"
+    }
+}
