@@ -1,6 +1,6 @@
-// Generated from Playbooks/plugins/example-plugin.py (SandboxScaffoldPlatformsTests checks that they are
-// identical): `rekey sandbox init DIR --platform plugin` and `rekey demo --platform plugin` write it into the
-// sandbox, so that they work without the source tree.
+// Generated from Playbooks/plugins/example-plugin.py by Playbooks/plugins/embed-example-plugin.py (a test
+// checks that they are identical): `rekey sandbox init DIR --platform plugin` and
+// `rekey demo --platform plugin` write it into the sandbox, so that they work without the source tree.
 
 /// The example exec plugin.
 enum ExamplePlugin {

@@ -140,6 +140,6 @@ import Testing
             .deletingLastPathComponent()
             .appendingPathComponent("Playbooks/plugins/example-plugin.py").path
         #expect(
-            ExamplePlugin.source == (try FileIO.readText(file)), "regenerate Sources/RekeySandbox/ExamplePlugin.swift")
+            ExamplePlugin.source == (try FileIO.readText(file)), "regenerate it: python3 Playbooks/plugins/embed-example-plugin.py")
     }
 }
