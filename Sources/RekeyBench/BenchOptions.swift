@@ -24,7 +24,9 @@ struct BenchOptions {
         }
     }
 
-    static let defaultScales = [Scale(apps: 5, eventKeys: 10), Scale(apps: 50, eventKeys: 200), Scale(apps: 200, eventKeys: 1000)]
+    static let defaultScales = [
+        Scale(apps: 5, eventKeys: 10), Scale(apps: 50, eventKeys: 200), Scale(apps: 200, eventKeys: 1000),
+    ]
     static let quickScales = [Scale(apps: 5, eventKeys: 10), Scale(apps: 20, eventKeys: 40)]
 
     var scales = defaultScales

@@ -134,7 +134,8 @@ struct JournalBenchmark {
                     keyID: "ek_" + String(format: "%012x", index),
                     fingerprint: Fingerprint(ofUTF8: "bench-\(index)"),
                     name: "\(item) (rotated)",
-                    filter: KeyFilter(mode: .allow, events: ["orders/*", "payments/charge.succeeded"], ips: ["10.0.0.0/8"])
+                    filter: KeyFilter(
+                        mode: .allow, events: ["orders/*", "payments/charge.succeeded"], ips: ["10.0.0.0/8"])
                 ),
                 durationMs: 42
             )
@@ -168,7 +169,8 @@ struct JournalBenchmark {
             if step.requiresApproval {
                 try await writer.append(
                     JournalEntry(
-                        type: .approval, step: step.id, data: RecordData(by: "bench", via: "flag", planHash: plan.hash)))
+                        type: .approval, step: step.id, data: RecordData(by: "bench", via: "flag", planHash: plan.hash))
+                )
             }
             try await writer.append(JournalEntry(type: .stepStarted, step: step.id))
             let items = step.items.map(\.id)
@@ -209,7 +211,9 @@ struct JournalBenchmark {
             statuses.append(result.wall)
         }
         let bytes = (try? FileIO.read(path).count) ?? 0
-        for file in keep ? [output] : [path, path + ".lock", output] { try? FileManager.default.removeItem(atPath: file) }
+        for file in keep ? [output] : [path, path + ".lock", output] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
         return LargeJournal(
             records: count,
             bytes: bytes,

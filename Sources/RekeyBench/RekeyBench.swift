@@ -1,6 +1,5 @@
 import Foundation
 import RekeyCore
-import RekeyCrypto
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -11,28 +10,6 @@ import RekeyCrypto
 @main
 struct RekeyBench {
     static func main() async {
-        if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "--profile-journal" {
-            let path = CommandLine.arguments[2]
-            for _ in 0..<3 {
-                let t0 = ContinuousClock.now
-                let bytes = try! FileIO.read(path)
-                let t1 = ContinuousClock.now
-                let contents = try! JournalReader.verify(bytes: bytes, path: path)
-                let t2 = ContinuousClock.now
-                let machine = try! RotationSession.replay(contents)
-                let t3 = ContinuousClock.now
-                var n = 0
-                let lines = bytes.split(separator: 10)
-                let t4 = ContinuousClock.now
-                for line in lines { if JournalLineDecoder_probe(Array(line)) { n += 1 } }
-                let t5 = ContinuousClock.now
-                var h = 0
-                for line in lines { h &+= SHA256.hex(line).utf8.count }
-                let t6 = ContinuousClock.now
-                print("read", t1 - t0, "verify", t2 - t1, "replay", t3 - t2, "split", t4 - t3, "decode", t5 - t4, "sha", t6 - t5, n, h, machine.mode)
-            }
-            return
-        }
         do {
             let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
             let report = try await run(options)
@@ -74,7 +51,8 @@ struct RekeyBench {
         // Rotations, smallest first.
         let rotations = RotationBenchmark(rekey: rekey, options: options, scratch: scratch, log: log)
         let scales = options.scales.sorted { $0.apps * max(1, $0.eventKeys) < $1.apps * max(1, $1.eventKeys) }
-        let abScale = scales.first { $0 == BenchOptions.Scale(apps: 50, eventKeys: 200) } ?? (options.quick ? scales.last : nil)
+        let abScale =
+            scales.first { $0 == BenchOptions.Scale(apps: 50, eventKeys: 200) } ?? (options.quick ? scales.last : nil)
         let smallJournal = scratch + "/small.jsonl"
         var serialEfficiency: Double?
         var smallRecords: Int?
@@ -95,9 +73,9 @@ struct RekeyBench {
                 serialEfficiency = wall / result.serialBoundSeconds
             }
             if index == 0 { smallRecords = result.runs.first?.records }
-            if let tmpfs = result.tmpfsWall {
+            if let tmpfs = result.tmpfsWall, let share = result.fsyncShare {
                 report.journalOverhead = BenchReport.JournalOverhead(
-                    scale: scale.description, diskWall: result.wall, tmpfsWall: tmpfs,
+                    scale: scale.description, diskWall: result.wall, tmpfsWall: tmpfs, fsyncShare: share,
                     records: result.runs.first?.records ?? 0, encodeSeconds: 0, seconds: 0, fraction: 0)
             }
             result.runs.sort { $0.wall < $1.wall }
@@ -117,13 +95,14 @@ struct RekeyBench {
         report.perRecordSeconds = perRecord
         if var overhead = report.journalOverhead {
             overhead.encodeSeconds = Double(overhead.records) * perRecord
-            overhead.seconds = max(0, overhead.diskWall - overhead.tmpfsWall) + overhead.encodeSeconds
+            overhead.seconds = max(0, overhead.fsyncShare) + overhead.encodeSeconds
             overhead.fraction = overhead.seconds / overhead.diskWall
             report.journalOverhead = overhead
         }
         report.largeJournal = try await journal.largeJournal(
             records: options.journalRecords,
-            scale: options.quick ? BenchOptions.Scale(apps: 20, eventKeys: 100) : BenchOptions.Scale(apps: 200, eventKeys: 1000),
+            scale: options.quick
+                ? BenchOptions.Scale(apps: 20, eventKeys: 100) : BenchOptions.Scale(apps: 200, eventKeys: 1000),
             runs: options.runs,
             keep: options.keep
         )
@@ -166,5 +145,3 @@ struct RekeyBench {
         return ((try? FileIO.readText(output)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
-
-func JournalLineDecoder_probe(_ line: [UInt8]) -> Bool { true }

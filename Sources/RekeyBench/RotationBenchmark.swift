@@ -38,6 +38,11 @@ struct RotationBenchmark {
         /// The journal on tmpfs (fsync nearly free), median, when measured.
         var tmpfsWall: Double?
         var tmpfsRuns: [Run]?
+        /// The median difference of paired runs, journal on disk minus journal on tmpfs.
+        var fsyncShare: Double?
+        /// The same rotation with no latency, when measured: all the CPU and fsync time of rekey and the
+        /// sandbox server, which the bound counts as free.
+        var zeroLatencyWall: Double?
     }
 
     let rekey: String
@@ -85,15 +90,30 @@ struct RotationBenchmark {
         }
 
         var tmpfsRuns: [Run]?
+        var zeroLatencyWall: Double?
+        var fsyncShare: Double?
         if journalAB {
+            log("rotation \(scale) concurrency \(options.concurrency), no latency")
+            zeroLatencyWall = try rotate(
+                scale, concurrency: options.concurrency, journalDirectory: scratch, latency: 0
+            ).run.wall
+            // Pairs run back to back, tmpfs then disk: the median of the pairs' differences is the journal's
+            // fsync share, without the drift of a loaded machine between two separate series.
             var runsOnTmpfs: [Run] = []
-            for index in 0..<runs {
-                log("rotation \(scale) concurrency \(options.concurrency), journal on tmpfs, run \(index + 1)/\(runs)")
+            var differences: [Double] = []
+            for index in 0..<max(3, runs) {
+                log(
+                    "rotation \(scale) concurrency \(options.concurrency), journal on tmpfs then disk, pair \(index + 1)"
+                )
                 let tmpfs = try Self.tmpfsDirectory()
                 defer { try? FileManager.default.removeItem(atPath: tmpfs) }
-                runsOnTmpfs.append(try rotate(scale, concurrency: options.concurrency, journalDirectory: tmpfs).run)
+                let onTmpfs = try rotate(scale, concurrency: options.concurrency, journalDirectory: tmpfs).run
+                let onDisk = try rotate(scale, concurrency: options.concurrency, journalDirectory: scratch).run
+                runsOnTmpfs.append(onTmpfs)
+                differences.append(onDisk.wall - onTmpfs.wall)
             }
             tmpfsRuns = runsOnTmpfs
+            fsyncShare = differences.sorted()[differences.count / 2]
         }
         let boundSeconds = bound.seconds(latency: options.latency)
         return ScaleResult(
@@ -112,7 +132,9 @@ struct RotationBenchmark {
             serialBoundSeconds: serialBound.seconds(latency: options.latency),
             speedup: serialWall.map { $0 / median.wall },
             tmpfsWall: tmpfsRuns.map { runs in runs.map(\.wall).sorted()[runs.count / 2] },
-            tmpfsRuns: tmpfsRuns
+            tmpfsRuns: tmpfsRuns,
+            fsyncShare: fsyncShare,
+            zeroLatencyWall: zeroLatencyWall
         )
     }
 
@@ -134,11 +156,13 @@ struct RotationBenchmark {
         _ scale: BenchOptions.Scale,
         concurrency: Int,
         journalDirectory: String,
-        keepJournal: String? = nil
+        keepJournal: String? = nil,
+        latency: Double? = nil
     ) throws -> (run: Run, plan: RotationPlan) {
         let directory = scratch + "/sandbox-\(UUID().uuidString.prefix(8))"
         let served = try ServedSandbox.start(
-            rekey: rekey, directory: directory, scale: scale, concurrency: concurrency, latency: options.latency)
+            rekey: rekey, directory: directory, scale: scale, concurrency: concurrency,
+            latency: latency ?? options.latency)
         let journal = journalDirectory + "/rotation-\(UUID().uuidString.prefix(8)).jsonl"
         defer {
             served.stop()

@@ -18,6 +18,7 @@ public enum RekeyCLI {
         case .exit(let code): return code
         case .run(let arguments): parsed = arguments
         }
+        if MemoryTuning.commands.contains(parsed.command) { MemoryTuning.apply() }
         let context = CommandContext(terminal: terminal, arguments: parsed)
         do {
             switch parsed.command {

@@ -170,7 +170,9 @@ final class SandboxCommitQueue: @unchecked Sendable {
             guard code == EWOULDBLOCK || code == EINTR else {
                 throw SandboxError.io(FileIOError("lock", path: store.lockPath, code: code))
             }
-            guard clock.now < deadline else { throw SandboxError.stateLocked(path: store.path, seconds: store.lockTimeout) }
+            guard clock.now < deadline else {
+                throw SandboxError.stateLocked(path: store.path, seconds: store.lockTimeout)
+            }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(10))
         }

@@ -142,7 +142,7 @@ public struct SandboxStore: Sendable {
             throw .stateCorrupt(path: path, detail: "refusing to write a state that breaks an invariant: \(problem)")
         }
         do throws(FileIOError) {
-            try FileIO.writeAtomically(state.encoded(), to: path, newFileMode: 0o600)
+            try FileIO.writeAtomically(SandboxStateWriter.bytes(state), to: path, newFileMode: 0o600)
             // writeAtomically keeps an existing file's mode; this file holds keys, so it is always 0600.
             if try FileIO.mode(path) != 0o600, chmod(path, 0o600) != 0 { throw FileIOError("chmod", path: path) }
         } catch {

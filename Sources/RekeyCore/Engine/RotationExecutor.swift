@@ -75,6 +75,10 @@ public struct RotationExecutor: Sendable {
             try await Self.retrying(what, retry: retry, clock: clock, observer: observer, operation)
         }
         var outcomes = Self.outcomes(of: machine)
+        // The current step's outcomes join `outcomes` when it completes: items read only earlier steps'
+        // outcomes, and every item's context shares the one dictionary instead of copying it on each
+        // completion (O(items²) for a large fan-out).
+        var stepOutcomes: [ItemRef: ItemOutcome] = [:]
         var stepStartTimes: [StepID: Timestamp] = [:]
         let manual = ManualConfirmations(
             steps: approvals.preApproved,
@@ -95,7 +99,7 @@ public struct RotationExecutor: Sendable {
                     }
                     guard let returned = try await group.next() else { preconditionFailure("items in flight") }
                     inFlight -= 1
-                    try apply(returned, to: &machine, outcomes: &outcomes)
+                    try apply(returned, to: &machine, outcomes: &stepOutcomes)
                     continue
                 }
                 var current = limits
@@ -106,7 +110,7 @@ public struct RotationExecutor: Sendable {
                         preconditionFailure("state machine waits for items but none is in flight")
                     }
                     inFlight -= 1
-                    try apply(returned, to: &machine, outcomes: &outcomes)
+                    try apply(returned, to: &machine, outcomes: &stepOutcomes)
                     continue
                 }
                 for action in actions {
@@ -141,6 +145,9 @@ public struct RotationExecutor: Sendable {
                         group.addTask { await undoItem(ref, context: context, journal: journal) }
 
                     case .completeStep(let step):
+                        // Nothing is in flight: the merge changes the shared dictionary in place.
+                        outcomes.merge(stepOutcomes) { $1 }
+                        stepOutcomes = [:]
                         let started = stepStartTimes[step] ?? machine.started(step) ?? clock.now()
                         let duration = Int(started.milliseconds(to: clock.now()))
                         let record = try await journal.append(

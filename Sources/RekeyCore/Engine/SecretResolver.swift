@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
-
 /// Finds key material by key id or fingerprint, and lists the platform's keys for the steps, sharing
 /// listings between the concurrent items of a fan-out.
 ///
@@ -54,6 +50,8 @@ public actor SecretResolver {
     /// - Parameters:
     ///   - platform: Where keys are listed.
     ///   - gather: How long a new listing waits for more callers before it is sent.
+    ///   - maxFlights: Listings of one kind in flight at once; a listing asked for beyond that gathers its
+    ///     callers until the oldest returns (each listing of thousands of keys costs both sides CPU).
     ///   - call: Wraps platform calls (retries); `(description, operation)`.
     public init(
         platform: any Platform,
@@ -62,8 +60,8 @@ public actor SecretResolver {
         call: @escaping @Sendable (String, @Sendable () async throws -> [PlatformKey]) async throws -> [PlatformKey]
     ) {
         self.platform = platform
-        self.gather = getenv("REKEY_GATHER_US").flatMap { Int(String(cString: $0)) }.map { .microseconds($0) } ?? gather
-        self.maxFlights = getenv("REKEY_FLIGHTS").flatMap { Int(String(cString: $0)) } ?? maxFlights
+        self.gather = gather
+        self.maxFlights = max(1, maxFlights)
         self.call = call
     }
 

@@ -153,7 +153,8 @@ struct JournalLineDecoder {
         var seen = KeySet()
         let complete = object { key, decoder in
             switch key {
-            case "mode": return seen.once(0) && decoder.read(&mode) { $0.string().flatMap(KeyFilter.Mode.init(rawValue:)) }
+            case "mode":
+                return seen.once(0) && decoder.read(&mode) { $0.string().flatMap(KeyFilter.Mode.init(rawValue:)) }
             case "events": return seen.once(1) && decoder.read(&events) { $0.strings() }
             case "ips": return seen.once(2) && decoder.read(&ips) { $0.strings() }
             default: return false

@@ -51,14 +51,32 @@ public enum JournalReader {
         // Read the anchor before the journal: the writer updates it after the journal, so an anchor
         // read first can only be behind what we then read, never ahead.
         let anchor = JournalLock.readContents(journal: path)?.head
-        let bytes: [UInt8]
-        do {
-            bytes = try FileIO.read(path)
-        } catch {
+        // Mapped (and faulted in at once) rather than read: a long journal is tens of megabytes.
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let error = FileIOError("open", path: path)
             if error.isNotFound { throw .notFound(path: path) }
             throw .io(path: path, error)
         }
-        return try verify(bytes: bytes, path: path, anchor: anchor)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, FileIOError("stat", path: path)) }
+        let size = Int(info.st_size)
+        guard size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0),
+            mapped != MAP_FAILED
+        else {
+            // Empty, or not mappable: read it.
+            let bytes: [UInt8]
+            do {
+                bytes = try FileIO.read(path)
+            } catch {
+                throw .io(path: path, error)
+            }
+            return try verify(bytes: bytes, path: path, anchor: anchor)
+        }
+        defer { munmap(mapped, size) }
+        let buffer = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
+        return try verify(buffer: buffer, path: path, anchor: anchor)
     }
 
     /// Whether `path` is a journal whose first record never completed: the process died while creating
@@ -74,21 +92,30 @@ public enum JournalReader {
         path: String,
         anchor: JournalLock.Head? = nil
     ) throws(JournalError) -> JournalContents {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JournalError) in
+            try verify(buffer: buffer, path: path, anchor: anchor)
+        }
+    }
+
+    /// Verifies the journal in `bytes`, which must stay valid for the call only.
+    static func verify(
+        buffer bytes: UnsafeBufferPointer<UInt8>,
+        path: String,
+        anchor: JournalLock.Head?
+    ) throws(JournalError) -> JournalContents {
         let newline = UInt8(ascii: "\n")
         // Complete lines, and a final line without its newline (torn).
         var lines: [Range<Int>] = []
         var torn: TornTail?
-        bytes.withUnsafeBufferPointer { buffer in
-            lines.reserveCapacity(Self.count(newline, in: buffer))
-            var lineStart = 0
-            while lineStart < buffer.count {
-                guard let lineEnd = Self.index(of: newline, in: buffer, from: lineStart) else {
-                    torn = TornTail(line: lines.count + 1, offset: lineStart, length: buffer.count - lineStart)
-                    break
-                }
-                lines.append(lineStart..<lineEnd)
-                lineStart = lineEnd + 1
+        lines.reserveCapacity(Self.count(newline, in: bytes))
+        var lineStart = 0
+        while lineStart < bytes.count {
+            guard let lineEnd = Self.index(of: newline, in: bytes, from: lineStart) else {
+                torn = TornTail(line: lines.count + 1, offset: lineStart, length: bytes.count - lineStart)
+                break
             }
+            lines.append(lineStart..<lineEnd)
+            lineStart = lineEnd + 1
         }
         // Records are decoded in place (a long journal's records are not copied from one array to another),
         // then checked in order.
@@ -208,7 +235,7 @@ extension JournalReader {
     /// - Returns: Which lines the fast path decoded, and the first line through the Codable path (when
     ///   the journal is long enough to work in parallel).
     fileprivate static func decodeAndHash(
-        _ bytes: [UInt8],
+        _ input: UnsafeBufferPointer<UInt8>,
         lines: [Range<Int>],
         into records: inout [JournalRecord],
         digests: inout [UInt8]
@@ -217,38 +244,38 @@ extension JournalReader {
         var first: FirstLine?
         let chunkSize = 2048
         let chunks = (lines.count + chunkSize - 1) / chunkSize
-        bytes.withUnsafeBufferPointer { input in
-            records.withUnsafeMutableBufferPointer { records in
-                decoded.withUnsafeMutableBufferPointer { decoded in
-                    digests.withUnsafeMutableBufferPointer { digests in
-                        withUnsafeMutablePointer(to: &first) { first in
-                            let buffers = LineBuffers(
-                                input: input, records: records, decoded: decoded, digests: digests, first: first)
-                            let work = { @Sendable (task: Int) in
-                                guard task < chunks else {
-                                    let line = Array(buffers.input[lines[0]])
-                                    let record = Result { try RecordDecoder().decode(line) }
-                                    let plan = (try? record.get())?.data.plan
-                                    buffers.first.pointee = FirstLine(record: record, planHashIsValid: plan?.hashIsValid)
-                                    return
-                                }
-                                var steps = JournalLineDecoder.StepNames()
-                                for index in (task * chunkSize)..<min(lines.count, (task + 1) * chunkSize) {
-                                    let line = UnsafeBufferPointer(rebasing: buffers.input[lines[index]])
-                                    if let record = JournalLineDecoder.decode(line, steps: &steps) {
-                                        buffers.records[index] = record
-                                        buffers.decoded[index] = true
-                                    }
-                                    SHA256.hash(
-                                        line, into: UnsafeMutableBufferPointer(rebasing: buffers.digests[digestRange(index)]))
-                                }
+        records.withUnsafeMutableBufferPointer { records in
+            decoded.withUnsafeMutableBufferPointer { decoded in
+                digests.withUnsafeMutableBufferPointer { digests in
+                    withUnsafeMutablePointer(to: &first) { first in
+                        let buffers = LineBuffers(
+                            input: input, records: records, decoded: decoded, digests: digests, first: first)
+                        let work = { @Sendable (task: Int) in
+                            guard task < chunks else {
+                                let line = Array(buffers.input[lines[0]])
+                                let record = Result { try RecordDecoder().decode(line) }
+                                let plan = (try? record.get())?.data.plan
+                                buffers.first.pointee = FirstLine(
+                                    record: record, planHashIsValid: plan?.hashIsValid)
+                                return
                             }
-                            if chunks > 1 {
-                                // One more task: the first line through the Codable path.
-                                DispatchQueue.concurrentPerform(iterations: chunks + 1, execute: work)
-                            } else if chunks == 1 {
-                                work(0)
+                            var steps = JournalLineDecoder.StepNames()
+                            for index in (task * chunkSize)..<min(lines.count, (task + 1) * chunkSize) {
+                                let line = UnsafeBufferPointer(rebasing: buffers.input[lines[index]])
+                                if let record = JournalLineDecoder.decode(line, steps: &steps) {
+                                    buffers.records[index] = record
+                                    buffers.decoded[index] = true
+                                }
+                                SHA256.hash(
+                                    line,
+                                    into: UnsafeMutableBufferPointer(rebasing: buffers.digests[digestRange(index)]))
                             }
+                        }
+                        if chunks > 1 {
+                            // One more task: the first line through the Codable path.
+                            DispatchQueue.concurrentPerform(iterations: chunks + 1, execute: work)
+                        } else if chunks == 1 {
+                            work(0)
                         }
                     }
                 }
@@ -324,7 +351,9 @@ private struct RecordDecoder {
         let decodingError: DecodingError
         do {
             let record = try JSONCoding.decode(JournalRecord.self, from: line)
-            guard record.version == JournalRecord.formatVersion else { throw UnsupportedVersion(version: record.version) }
+            guard record.version == JournalRecord.formatVersion else {
+                throw UnsupportedVersion(version: record.version)
+            }
             return record
         } catch let error as DecodingError {
             decodingError = error

@@ -17,8 +17,8 @@ import Synchronization
 ///
 /// URLSession on Linux (libcurl driven by dispatch sources) costs about 3.5 ms of CPU per request on a
 /// small machine, twenty times what one HTTP/1.1 exchange over a loopback socket costs; a fan-out of
-/// thousands of requests to a local server would spend its time there. Each exchange runs on its own
-/// thread (blocking socket calls never run on Swift's cooperative threads): one request with
+/// thousands of requests to a local server would spend its time there. Each exchange runs on a thread of
+/// its own (``ReusedThreads``; blocking socket calls never run on Swift's cooperative threads): one request with
 /// `Connection: close`, the response read to its `Content-Length`, its last chunk, or the end of the
 /// stream. Like every transport it follows no redirect and bounds the exchange by the request's timeout;
 /// failures are `URLError`s (refused, timed out, lost, malformed) that name no header.
@@ -40,7 +40,8 @@ public enum LoopbackTransport {
         /// The endpoint of an `http://` URL whose host is `127.0.0.1`, `localhost` or `::1`; `nil` otherwise.
         init?(_ url: URL) {
             guard url.scheme?.lowercased() == "http", let rawHost = url.host else { return nil }
-            let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
+            let host =
+                rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
             switch host.lowercased() {
             case "127.0.0.1", "localhost": ipv6 = false
             case "::1": ipv6 = true
@@ -55,15 +56,14 @@ public enum LoopbackTransport {
 
     // MARK: - Exchange
 
+    /// The threads exchanges block on (reused: a fan-out makes thousands of requests).
+    private static let threads = ReusedThreads(name: "rekey-http-client")
+
     static func exchange(_ request: HTTPRequest, with endpoint: Endpoint) async throws -> HTTPResponse {
         let socket = ExchangeSocket()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                let thread = Thread {
-                    continuation.resume(with: Result { try perform(request, endpoint, socket) })
-                }
-                thread.name = "rekey-http-client"
-                thread.start()
+                threads.run { continuation.resume(with: Result { try perform(request, endpoint, socket) }) }
             }
         } onCancel: {
             socket.cancel()
@@ -207,6 +207,8 @@ private struct ResponseReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var ended = false
+    /// One receive buffer for the whole exchange.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
     init(fd: Int32, deadline: ContinuousClock.Instant, cancelled: @escaping () -> Bool) {
         self.fd = fd
@@ -219,7 +221,8 @@ private struct ResponseReader {
             let head = try line(until: [13, 10, 13, 10], limit: 64 * 1024)
             let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
             let parts = lines[0].split(separator: " ", maxSplits: 2)
-            guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]), (100...999).contains(status)
+            guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]),
+                (100...999).contains(status)
             else { throw URLError(.badServerResponse) }
             var fields: [(name: String, value: String)] = []
             for line in lines.dropFirst() where !line.isEmpty {
@@ -281,11 +284,24 @@ private struct ResponseReader {
     }
 
     private mutating func bytes(_ count: Int) throws -> [UInt8] {
-        while buffer.count - start < count {
-            guard try fill() else { throw URLError(.networkConnectionLost) }
+        if buffer.count - start >= count {
+            let result = Array(buffer[start..<(start + count)])
+            start += count
+            return result
         }
-        let result = Array(buffer[start..<(start + count)])
-        start += count
+        // A body: received straight into one buffer of its size.
+        var result = [UInt8]()
+        result.reserveCapacity(count)
+        result.append(contentsOf: buffer[start...])
+        buffer.removeAll()
+        start = 0
+        while result.count < count {
+            guard let received = try receive(), received > 0 else { throw URLError(.networkConnectionLost) }
+            let wanted = min(received, count - result.count)
+            result.append(contentsOf: chunk[0..<wanted])
+            // Anything after the body (it shouldn't be, with `Connection: close`) stays buffered.
+            if wanted < received { buffer.append(contentsOf: chunk[wanted..<received]) }
+        }
         return result
     }
 
@@ -296,14 +312,21 @@ private struct ResponseReader {
         return result
     }
 
-    /// Reads more bytes; `false` at the end of the stream.
+    /// Reads more bytes into the buffer; `false` at the end of the stream.
     private mutating func fill() throws -> Bool {
-        guard !ended else { return false }
         if start > 0, start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
         }
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        guard let count = try receive() else { return false }
+        buffer.append(contentsOf: chunk[0..<count])
+        return true
+    }
+
+    /// Receives into `chunk`: the byte count, or `nil` at the end of the stream.
+    private mutating func receive() throws -> Int? {
+        guard !ended else { return nil }
+        let fd = self.fd
         while true {
             guard ContinuousClock.now < deadline else { throw URLError(.timedOut) }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -315,10 +338,9 @@ private struct ResponseReader {
             if count == 0 {
                 if cancelled() { throw CancellationError() }
                 ended = true
-                return false
+                return nil
             }
-            buffer.append(contentsOf: chunk[0..<count])
-            return true
+            return count
         }
     }
 

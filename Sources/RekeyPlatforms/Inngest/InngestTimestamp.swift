@@ -37,7 +37,9 @@ enum InngestTimestamp {
         }
         var millis = 0
         if u.count > 20 {
-            guard u[19] == 46, (22...30).contains(u.count), let fraction = number(20..<(u.count - 1)) else { return nil }
+            guard u[19] == 46, (22...30).contains(u.count), let fraction = number(20..<(u.count - 1)) else {
+                return nil
+            }
             let digits = u.count - 21
             millis = digits >= 3 ? (number(20..<23) ?? 0) : fraction * (digits == 1 ? 100 : 10)
         }
@@ -47,8 +49,8 @@ enum InngestTimestamp {
         else { return nil }
         // Days since the epoch of the proleptic Gregorian date (H. Hinnant's days_from_civil); a day past
         // its month's end is left to the format style, which refuses it.
-        let monthDays = [31, year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30,
-            31, 30, 31]
+        let february = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        let monthDays = [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard day <= monthDays[month - 1] else { return nil }
         let shifted = month <= 2 ? year - 1 : year
         let era = (shifted >= 0 ? shifted : shifted - 399) / 400

@@ -10,8 +10,9 @@ import RekeyPlatforms
 
 /// A small HTTP/1.1 server on POSIX sockets, bound to the loopback interface only.
 ///
-/// One thread accepts; each connection gets its own thread, which reads one request (`Content-Length`
-/// or chunked body, `Expect: 100-continue` honoured), runs the handler as a task, writes the response
+/// One thread accepts; each connection gets a thread of its own (idle ones are reused), which reads one
+/// request (`Content-Length` or chunked body, `Expect: 100-continue` honoured), runs the handler as a task,
+/// writes the response
 /// with `Connection: close` and closes. Blocking socket calls never run on Swift's cooperative threads,
 /// and the handler may itself wait for another request to this server (a resync waits for the app, which
 /// calls back `/fn/register`). Sockets time out after ``ioTimeout`` seconds of silence.
@@ -45,6 +46,8 @@ public final class HTTPServer: Sendable {
     private let listener: Int32
     private let handler: Handler
     private let stopped = StopFlag()
+    /// Connection threads, reused: a benchmark's fan-out opens thousands of connections.
+    private let connections = ReusedThreads(name: "rekey-http-connection")
 
     /// `http://127.0.0.1:<port>`.
     public var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
@@ -112,9 +115,7 @@ public final class HTTPServer: Sendable {
             var timeout = timeval(tv_sec: Self.ioTimeout, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let thread = Thread { [self] in serve(connection) }
-            thread.name = "rekey-http-connection"
-            thread.start()
+            connections.run { [self] in serve(connection) }
         }
     }
 

@@ -10,10 +10,12 @@ import Testing
     static let fingerprint = Fingerprint(hex: "0123456789ab")!
 
     static let records: [JournalRecord] = [
-        JournalRecord(seq: 1, at: at, type: .stepStarted, step: .createEventKeys, prev: String(repeating: "a", count: 64)),
+        JournalRecord(
+            seq: 1, at: at, type: .stepStarted, step: .createEventKeys, prev: String(repeating: "a", count: 64)),
         JournalRecord(
             seq: 2, at: at, type: .intent, step: .createEventKeys, item: "ek_1",
-            data: RecordData(action: "create event key 'Orders (rotated)'", idempotencyKey: "rot-1/create/ek_1", attempt: 3),
+            data: RecordData(
+                action: "create event key 'Orders (rotated)'", idempotencyKey: "rot-1/create/ek_1", attempt: 3),
             prev: "ab"),
         JournalRecord(
             seq: 3, at: at, type: .done, step: .createEventKeys, item: "ek_1",
@@ -32,7 +34,8 @@ import Testing
             data: RecordData(error: "HTTP 503 \u{1F600}", retryable: false), prev: "ef"),
         JournalRecord(
             seq: 5, at: at, type: .approval, step: .rotateSigningKey,
-            data: RecordData(by: "ana", via: "flag", planHash: "123", message: "m", variable: "V", fingerprint: fingerprint),
+            data: RecordData(
+                by: "ana", via: "flag", planHash: "123", message: "m", variable: "V", fingerprint: fingerprint),
             prev: "01"),
         JournalRecord(seq: 6, at: at, type: .finished, prev: "02"),
         JournalRecord(seq: 7, at: at, type: .note, data: RecordData(durationMs: -5), prev: "03"),
@@ -61,19 +64,30 @@ import Testing
 
     @Test(arguments: [
         // Left to the Codable path: it decodes some of these, and explains what is wrong with the others.
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":0,"type":"plan","v":1,"data":{}}"#,  // duplicate key
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":0,"type":"note","v":2}"#,  // another version
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1.0,"type":"note","v":1}"#,  // not a plain integer
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":01,"type":"note","v":1}"#,  // leading zero
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"extra":1,"prev":null,"seq":1,"type":"note","v":1}"#,  // unknown key
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{"sealed":{}},"prev":null,"seq":1,"type":"done","v":1}"#,  // sealed
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{"plan":{}},"prev":null,"seq":0,"type":"plan","v":1}"#,  // the plan
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1,"type":"teleported","v":1}"#,  // unknown type
-        #"{"at":"yesterday","data":{},"prev":null,"seq":1,"type":"note","v":1}"#,  // not a timestamp
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1,"type":"note","v":1} x"#,  // trailing text
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1,"type":"note"}"#,  // no version
+        // duplicate key
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":0,"type":"plan","v":1,"data":{}}"#,
+        // another version
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":0,"type":"note","v":2}"#,
+        // not a plain integer
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1.0,"type":"note","v":1}"#,
+        // leading zero
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":01,"type":"note","v":1}"#,
+        // unknown key
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"extra":1,"prev":null,"seq":1,"type":"note","v":1}"#,
+        // sealed
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{"sealed":{}},"prev":null,"seq":1,"type":"done","v":1}"#,
+        // the plan
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{"plan":{}},"prev":null,"seq":0,"type":"plan","v":1}"#,
+        // unknown type
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1,"type":"teleported","v":1}"#,
+        // not a timestamp
+        #"{"at":"yesterday","data":{},"prev":null,"seq":1,"type":"note","v":1}"#,
+        // trailing text
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1,"type":"note","v":1} x"#,
+        // no version
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{},"prev":null,"seq":1,"type":"note"}"#,
         #"{"at":"2026-11-23T13:33:46.123Z","data":{"message":"\ud800"},"prev":null,"seq":1,"type":"note","v":1}"#,
-        #"{"at":"2026-11-23T13:33:46.123Z","data":{"message":"tab	inside"},"prev":null,"seq":1,"type":"note","v":1}"#,
+        #"{"at":"2026-11-23T13:33:46.123Z","data":{"message":"tab\#tinside"},"prev":null,"seq":1,"type":"note","v":1}"#,
         #"{"at":"2026-11-23T13:33:46.123Z","data":{"attempt":"3"},"prev":null,"seq":1,"type":"note","v":1}"#,
         #"{"at":"2026-11-23T13:33:46.123Z","data":{"fingerprint":"XYZ"},"prev":null,"seq":1,"type":"note","v":1}"#,
         #"{"at":"2026-11-23T13:33:46.123Z","data":{"outcome":{"filter":{"mode":"allow"}}},"prev":null,"seq":1,"type":"done","v":1}"#,
@@ -86,7 +100,8 @@ import Testing
     }
 
     @Test func refusesInvalidUTF8() throws {
-        var bytes = Array(#"{"at":"2026-11-23T13:33:46.123Z","data":{"message":"X"},"prev":null,"seq":1,"type":"note","v":1}"#.utf8)
+        var bytes = Array(
+            #"{"at":"2026-11-23T13:33:46.123Z","data":{"message":"X"},"prev":null,"seq":1,"type":"note","v":1}"#.utf8)
         let index = try #require(bytes.firstIndex(of: UInt8(ascii: "X")))
         bytes[index] = 0xFF
         #expect(JournalLineDecoder.decode(bytes) == nil)
@@ -110,7 +125,9 @@ import Testing
                 }
                 guard let fast = JournalLineDecoder.decode(mutated) else { continue }
                 accepted += 1
-                #expect(fast == (try? JSONCoding.decode(JournalRecord.self, from: mutated)), "\(String(decoding: mutated, as: UTF8.self))")
+                #expect(
+                    fast == (try? JSONCoding.decode(JournalRecord.self, from: mutated)),
+                    "\(String(decoding: mutated, as: UTF8.self))")
             }
         }
         #expect(accepted > 0)
