@@ -1,5 +1,6 @@
 import Foundation
 import RekeyCore
+import RekeyPlatforms
 import Synchronization
 
 /// Injected platform faults for the sandbox (a testing aid): latency, errors per operation, HTTP 429
@@ -13,7 +14,14 @@ import Synchronization
 /// - `kinds`: any of `429`, `500`, `502`, `503`, `reset`, `timeout`, `lost` (default: all of these), and
 ///   `400` (a non-retryable refusal);
 /// - `ops`: operation names to affect (`listKeys`, `createKey`, `promoteSigningKey`, `deleteKey`,
-///   `listApps`, `resyncApp`, `inspect`, …; default: all).
+///   `listApps`, `resyncApp`, `inspect`, …; default: all);
+/// - `stall`: how long a `timeout` fault keeps a served request waiting before dropping it (default 35s,
+///   past a client's usual request timeout).
+///
+/// In-process, every fault is a ``PlatformError``. Over HTTP (`rekey sandbox serve`) each kind is what a
+/// client would see on the wire: the status codes themselves (429 with `Retry-After`, 500, 502, 503,
+/// 400), a connection closed without a response (`reset`), a request that hangs past the client's
+/// timeout and is then dropped (`timeout`), and a change applied whose response never comes (`lost`).
 ///
 /// Every injected fault is appended to `<state>.faults.log` (operation and kind, never a key).
 public final class SandboxFaults: Sendable {
@@ -37,6 +45,7 @@ public final class SandboxFaults: Sendable {
         public var latency: Double
         public var kinds: [Kind]
         public var operations: Set<String>?
+        public var stall: Double = 35
 
         public init(
             rate: Double,
@@ -77,6 +86,9 @@ public final class SandboxFaults: Sendable {
                     }
                 case "ops":
                     operations = Set(parts[1].split(separator: "+").map(String.init))
+                case "stall":
+                    guard let value = try? DurationParser.parse(parts[1]), value >= 0 else { throw Self.syntax(text) }
+                    stall = value
                 default:
                     throw Self.syntax(text)
                 }
@@ -86,7 +98,8 @@ public final class SandboxFaults: Sendable {
         static func syntax(_ text: String) -> SandboxError {
             .invalidArgument(
                 "REKEY_SANDBOX_FAULTS='\(text)' is not a fault profile; use e.g. "
-                    + "rate=0.2,seed=7,latency=5ms,kinds=429+500+502+503+reset+timeout+lost,ops=createKey+deleteKey"
+                    + "rate=0.2,seed=7,latency=5ms,kinds=429+500+502+503+reset+timeout+lost,ops=createKey+deleteKey,"
+                    + "stall=35s"
             )
         }
     }
@@ -169,11 +182,13 @@ public final class SandboxFaults: Sendable {
     private func afterOperation(_ operation: SandboxOperation) throws {
         let lost = pendingLoss.withLock { $0.remove(operation.name) != nil }
         if lost {
+            Self.wire?.set(.lost)
             throw PlatformError.transient("the response was lost after the change was applied (sandbox fault)")
         }
     }
 
     private func record(_ kind: Kind, _ operation: SandboxOperation) {
+        Self.wire?.set(kind)
         injected.wrappingAdd(1, ordering: .relaxed)
         guard let logPath else { return }
         let line = "\(Timestamp.now()) \(operation.name) \(kind.rawValue)\n"
@@ -181,6 +196,37 @@ public final class SandboxFaults: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         try? FileIO.writeAll(fd, Array(line.utf8), path: logPath)
+    }
+
+    // MARK: - Over HTTP
+
+    /// The fault injected while serving one request, for the server to act it out on the wire.
+    public final class WireFault: Sendable {
+        private let kind = Mutex<Kind?>(nil)
+        public init() {}
+        func set(_ value: Kind) { kind.withLock { $0 = value } }
+        /// The injected fault, if any.
+        public var injected: Kind? { kind.withLock { $0 } }
+    }
+
+    /// Set by the server around each request it handles.
+    @TaskLocal public static var wire: WireFault?
+
+    /// The HTTP behaviour of an injected fault: a status code, a connection dropped, or a stall.
+    public func response(for kind: Kind, default response: HTTPResponse) async -> HTTPResponse {
+        switch kind {
+        case .badRequest, .tooManyRequests:
+            return response
+        case .internalError, .badGateway, .unavailable:
+            var changed = response
+            changed.status = Int(kind.rawValue) ?? 503
+            return changed
+        case .reset, .lost:
+            return HTTPResponse(status: HTTPResponse.dropConnection)
+        case .timeout:
+            try? await Task.sleep(nanoseconds: UInt64(profile.stall * 1_000_000_000))
+            return HTTPResponse(status: HTTPResponse.dropConnection)
+        }
     }
 
     private static func next(_ state: inout UInt64) -> UInt64 {

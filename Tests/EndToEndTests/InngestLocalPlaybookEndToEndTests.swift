@@ -16,11 +16,14 @@ import Testing
 
         var playbook: String { sandbox.directory + "/inngest-local.json" }
 
-        static func start() async throws -> Served {
+        /// - Parameters:
+        ///   - serverEnvironment: Extra variables for `rekey sandbox serve` (`REKEY_SANDBOX_FAULTS`).
+        ///   - options: JSON members prepended to the playbook's `options` (`"requestTimeout": "1s", `).
+        static func start(serverEnvironment: [String: String] = [:], options: String = "") async throws -> Served {
             let sandbox = try SandboxFixture(apps: 3, eventKeys: 2)
             let server = try LoggedProcess(
                 RekeyProcess.executable, ["sandbox", "serve", sandbox.directory],
-                environment: RekeyProcess.environment(),
+                environment: RekeyProcess.environment(serverEnvironment),
                 log: sandbox.directory + "/../\(UUID().uuidString.prefix(8)).serve.log"
             )
             let url = try await server.waitForOutput(matching: #"http://127\.0\.0\.1:[0-9]+"#)
@@ -29,6 +32,7 @@ import Testing
                 contentsOfFile: PythonSDK.packageRoot + "/Playbooks/inngest-local.json", encoding: .utf8)
             let text = original.replacingOccurrences(of: "http://127.0.0.1:8288", with: url)
                 .replacingOccurrences(of: "local-sandbox/", with: "")
+                .replacingOccurrences(of: "\"options\": {", with: "\"options\": {" + options)
             try text.write(toFile: sandbox.directory + "/inngest-local.json", atomically: true, encoding: .utf8)
             let state = try sandbox.state()
             return Served(

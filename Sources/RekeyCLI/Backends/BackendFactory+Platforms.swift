@@ -46,7 +46,7 @@ extension BackendFactory {
                     variable: settings.tokenEnv,
                     purpose: "the session token (JWT) of a logged-in EventNerds user (API keys can't manage API keys)")
             }
-            transport = URLSessionTransport.make()
+            transport = Self.bounded(URLSessionTransport.make())
             token = Secret(value)
         }
         guard let url = URL(string: base) else {
@@ -72,10 +72,10 @@ extension BackendFactory {
         case .manual:
             throw BackendError.notAvailable("the server's configuration can't be a manual target")
         }
-        var transport: HTTPTransport = URLSessionTransport.make()
+        var transport: HTTPTransport = Self.bounded(URLSessionTransport.make())
         var apiURL = settings.apiURL
         var verifiers: [String: any RolloutVerifier] = [:]
-        let serveTransport = URLSessionTransport.make()
+        let serveTransport = Self.bounded(URLSessionTransport.make())
         var sandboxPlatform: SandboxPlatform?
         if let sandbox = settings.sandbox {
             let (inProcess, store) = try sandboxTransport(sandbox, environment: environment)

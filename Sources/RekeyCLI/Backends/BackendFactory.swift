@@ -9,6 +9,25 @@ public struct BackendFactory: BackendProvider {
     public init() {}
 
     public func backends(for playbook: Playbook, environment: [String: String]) throws -> Backends {
+        try Self.$requestTimeout.withValue(playbook.options.requestTimeout) {
+            try makeBackends(for: playbook, environment: environment)
+        }
+    }
+
+    /// `options.requestTimeout` while backends are built (each transport made then is bounded by it).
+    @TaskLocal static var requestTimeout: Double?
+
+    /// A transport whose every request is bounded by the playbook's `options.requestTimeout`, if set.
+    static func bounded(_ transport: @escaping HTTPTransport) -> HTTPTransport {
+        guard let timeout = requestTimeout else { return transport }
+        return { request in
+            var request = request
+            request.timeout = timeout
+            return try await transport(request)
+        }
+    }
+
+    private func makeBackends(for playbook: Playbook, environment: [String: String]) throws -> Backends {
         var targets: [String: any SecretTarget] = [:]
         for app in playbook.apps {
             switch app.target {
@@ -28,7 +47,7 @@ public struct BackendFactory: BackendProvider {
             store.afterCommit = faults?.after
             let sandbox = SandboxPlatform(store: store)
             var verifiers: [String: any RolloutVerifier] = [:]
-            let transport = LoopbackTransport.make()
+            let transport = Self.bounded(LoopbackTransport.make())
             for app in playbook.apps {
                 switch app.verify {
                 case .platform: verifiers[app.name] = sandbox
@@ -38,7 +57,7 @@ public struct BackendFactory: BackendProvider {
             }
             return Backends(platform: sandbox, targets: targets, verifiers: verifiers)
         case .inngest(let settings):
-            let transport = LoopbackTransport.make()
+            let transport = Self.bounded(LoopbackTransport.make())
             let platform = try Self.inngest(
                 settings, environment: playbook.environment, variables: environment, transport)
             var verifiers: [String: any RolloutVerifier] = [:]

@@ -112,7 +112,8 @@ struct SandboxCommands {
             store: store,
             port: UInt16(port),
             log: { line in out.line("  " + line) },
-            latency: faults?.profile.latency ?? 0
+            latency: faults?.profile.latency ?? 0,
+            faults: faults
         )
         defer { server.stop() }
         let url = server.url.absoluteString

@@ -200,6 +200,9 @@ public struct PlaybookOptions: Sendable, Equatable {
     public var confirmRedeploy: ConfirmRedeployOptions
     /// Steps that need an explicit approval before they start (default: the point of no return).
     public var requireApproval: [StepID]?
+    /// Seconds one HTTP request to the platform or an app may take before it counts as a (retryable)
+    /// timeout; `nil`: each backend's default (30 s for platforms, 10 s for introspection).
+    public var requestTimeout: Double?
 
     public init(
         keyName: String = "{name} (rotated {date})",

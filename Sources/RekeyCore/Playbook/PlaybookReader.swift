@@ -25,7 +25,7 @@ struct PlaybookReader {
             "path": "dotenv", "set": "exec", "unset": "exec", "timeout": "exec", "newline": "exec", "where": "manual",
         ]
         static let verify = ["kind", "url"]
-        static let options = ["keyName", "concurrency", "confirmRedeploy", "requireApproval"]
+        static let options = ["keyName", "concurrency", "confirmRedeploy", "requireApproval", "requestTimeout"]
         static let confirmRedeploy = ["mode", "timeout", "interval"]
     }
 
@@ -697,6 +697,9 @@ struct PlaybookReader {
         }
         if let value = options["confirmRedeploy"], let confirm = readConfirmRedeploy(value) {
             result.confirmRedeploy = confirm
+        }
+        if let value = options["requestTimeout"], let seconds = duration(value, at: "options.requestTimeout") {
+            result.requestTimeout = seconds
         }
         if let value = options["requireApproval"] {
             result.requireApproval = readRequireApproval(value, steps: steps)

@@ -126,6 +126,9 @@ public final class HTTPServer: Sendable {
         do {
             let request = try reader.readRequest(port: port)
             response = run(request)
+            // A handler that answers "drop" closes the connection without a response (an injected fault:
+            // a reset connection, or a response lost after the change was applied).
+            if response.status == HTTPResponse.dropConnection { return }
         } catch let error as RequestError {
             response = HTTPResponse(status: error.status, json: ["error": .string(error.message)])
         } catch {

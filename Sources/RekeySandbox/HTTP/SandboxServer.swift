@@ -31,14 +31,21 @@ public final class SandboxServer: Sendable {
         port: UInt16 = 0,
         transport: @escaping HTTPTransport = URLSessionTransport.make(),
         log: @escaping @Sendable (String) -> Void = { _ in },
-        latency: Double = 0
+        latency: Double = 0,
+        faults: SandboxFaults? = nil
     ) throws {
         let api = SandboxAPI(store: store, transport: transport, log: log)
         self.api = api
         let delay = UInt64(max(0, latency) * 1_000_000_000)
         self.server = try HTTPServer(port: port) { request in
             if delay > 0 { try? await Task.sleep(nanoseconds: delay) }
-            return await api.handle(request)
+            guard let faults else { return await api.handle(request) }
+            // Faults the store injects while handling this request are acted out on the wire.
+            let wire = SandboxFaults.WireFault()
+            let response = await SandboxFaults.$wire.withValue(wire) { await api.handle(request) }
+            guard let kind = wire.injected else { return response }
+            log("fault: \(kind.rawValue) on \(request.method) \(request.url.path)")
+            return await faults.response(for: kind, default: response)
         }
     }
 
