@@ -54,7 +54,8 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
             switch request.kind {
             case .signing: try state.createSigningKey().platformKey
             case .event:
-                try state.createEventKey(name: request.name ?? "", filter: request.filter ?? KeyFilter.unrestricted).platformKey
+                try state.createEventKey(name: request.name ?? "", filter: request.filter ?? KeyFilter.unrestricted)
+                    .platformKey
             case .api: throw PlatformError.unsupported("the sandbox environment has no API keys")
             }
         }

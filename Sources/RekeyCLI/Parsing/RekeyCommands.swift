@@ -512,7 +512,11 @@ public enum RekeyCommands {
             .flag("clean", help: "Remove the sandbox directory afterwards."),
             platformOption,
         ],
-        examples: [UsageExample("Watch a rotation, then look at its journal:", "rekey demo --dir demo\nrekey log demo/rotation.jsonl --verify")]
+        examples: [
+            UsageExample(
+                "Watch a rotation, then look at its journal:",
+                "rekey demo --dir demo\nrekey log demo/rotation.jsonl --verify")
+        ]
     )
 
     /// `rekey help [COMMAND] [SUBCOMMAND]`, handled by ``ArgumentParser`` itself.

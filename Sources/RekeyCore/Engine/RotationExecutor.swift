@@ -116,8 +116,11 @@ public struct RotationExecutor: Sendable {
                 for action in actions {
                     switch action {
                     case .startStep(let step):
-                        guard let planned = machine.plan.step(step) else { preconditionFailure("unplanned step \(step)") }
-                        if machine.isGate(step), approvals.preApproved.contains(step), machine.approval(of: step) == nil {
+                        guard let planned = machine.plan.step(step) else {
+                            preconditionFailure("unplanned step \(step)")
+                        }
+                        if machine.isGate(step), approvals.preApproved.contains(step), machine.approval(of: step) == nil
+                        {
                             let record = try await journal.append(
                                 approvalEntry(step, by: approvals.actor, via: "flag", plan: machine.plan)
                             )
@@ -157,10 +160,13 @@ public struct RotationExecutor: Sendable {
                         observer.handle(.stepDone(step, durationMs: duration))
 
                     case .requestApproval(let step):
-                        guard let planned = machine.plan.step(step) else { preconditionFailure("unplanned step \(step)") }
+                        guard let planned = machine.plan.step(step) else {
+                            preconditionFailure("unplanned step \(step)")
+                        }
                         switch await approvals.decide(planned, plan: machine.plan) {
                         case .approved(let by, let via):
-                            let record = try await journal.append(approvalEntry(step, by: by, via: via, plan: machine.plan))
+                            let record = try await journal.append(
+                                approvalEntry(step, by: by, via: via, plan: machine.plan))
                             try machine.applyChecked(record)
                             observer.handle(.approved(step, by: by, via: via))
                         case .unavailable(let reason):
@@ -187,7 +193,8 @@ public struct RotationExecutor: Sendable {
                     case .halt(let reason):
                         switch reason {
                         case .failed(let ref, let error):
-                            return .failed(ref, error: error, platformUnavailable: error.hasPrefix("platform unavailable"))
+                            return .failed(
+                                ref, error: error, platformUnavailable: error.hasPrefix("platform unavailable"))
                         case .paused(let step, let why):
                             return .paused(step, reason: why)
                         }
@@ -245,7 +252,8 @@ public struct RotationExecutor: Sendable {
                             type: .intent,
                             step: ref.step,
                             item: ref.item,
-                            data: RecordData(action: intent.action, idempotencyKey: intent.idempotencyKey, attempt: attempt)
+                            data: RecordData(
+                                action: intent.action, idempotencyKey: intent.idempotencyKey, attempt: attempt)
                         )
                     )
                 )
@@ -320,7 +328,8 @@ public struct RotationExecutor: Sendable {
                         type: .undoIntent,
                         step: ref.step,
                         item: ref.item,
-                        data: RecordData(action: "undo \(ref)", idempotencyKey: "\(context.plan.rotationID)/undo/\(ref)")
+                        data: RecordData(
+                            action: "undo \(ref)", idempotencyKey: "\(context.plan.rotationID)/undo/\(ref)")
                     )
                 )
             )
@@ -454,7 +463,9 @@ public struct RotationExecutor: Sendable {
         case let error as StepError:
             if case .pause(let message) = error { return (message, true, true) }
             if case .awaitingOperator(let request) = error { return (request.message, true, true) }
-            if case .platform(let platformError) = error { return (platformError.description, platformError.isRetryable, false) }
+            if case .platform(let platformError) = error {
+                return (platformError.description, platformError.isRetryable, false)
+            }
             return (error.description, error.isRetryable, false)
         case let error as PlatformError:
             return (error.description, error.isRetryable, false)

@@ -40,7 +40,8 @@ public struct StepContext: Sendable {
     /// The app named `name`.
     public func app(_ name: String) throws(StepError) -> AppSpec {
         guard let app = playbook.apps.first(where: { $0.name == name }) else {
-            throw .precondition("app '\(name)' is in the plan but not in the playbook; the playbook snapshot is damaged")
+            throw .precondition(
+                "app '\(name)' is in the plan but not in the playbook; the playbook snapshot is damaged")
         }
         return app
     }
@@ -87,7 +88,8 @@ public struct StepContext: Sendable {
                 ?? outcomes[ItemRef(step: .generateEventKeys, item: oldID)],
             let id = outcome.keyID
         else {
-            throw .precondition("no replacement is recorded for event key \(oldID); 'create-event-keys' must be done first")
+            throw .precondition(
+                "no replacement is recorded for event key \(oldID); 'create-event-keys' must be done first")
         }
         return (id, outcome.fingerprint)
     }

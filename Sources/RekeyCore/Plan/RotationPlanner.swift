@@ -47,7 +47,8 @@ public struct RotationPlanner: Sendable {
         var adopted: String?
         if let inactive = signingKeys.first(where: { $0.isActive != true }), creates {
             guard adoptInactiveSigningKey else {
-                throw PlanningError.inactiveSigningKeyExists(id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
+                throw PlanningError.inactiveSigningKeyExists(
+                    id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
             }
             adopted = inactive.id
             warnings.append(
@@ -129,7 +130,8 @@ public struct RotationPlanner: Sendable {
 
     private func observe() async throws -> Observation {
         let steps = Set(playbook.steps)
-        let needsEventKeys = steps.contains(.createEventKeys) || steps.contains(.stageEventKeys)
+        let needsEventKeys =
+            steps.contains(.createEventKeys) || steps.contains(.stageEventKeys)
             || steps.contains(.deleteOldEventKeys)
 
         let signingKeys = try await platform.listKeys(.signing)
@@ -149,7 +151,8 @@ public struct RotationPlanner: Sendable {
                 throw PlanningError.targetUnreadable(app: app.name, reason: "\(error)")
             }
             valueWarnings += Self.valueHazards(app: app, state: state, steps: playbook.steps)
-            let signing = InngestVariables.snapshot(of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
+            let signing = InngestVariables.snapshot(
+                of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
             let fallback = InngestVariables.snapshot(
                 of: state[InngestVariables.signingKeyFallback],
                 name: InngestVariables.signingKeyFallback
@@ -270,7 +273,8 @@ public struct RotationPlanner: Sendable {
                 items = replacements.map {
                     PlannedItem(
                         id: $0.oldID,
-                        summary: "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), \($0.filter.summary)"
+                        summary:
+                            "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), \($0.filter.summary)"
                     )
                 }
                 automatic = capabilities.contains(.createEventKey)
@@ -292,7 +296,9 @@ public struct RotationPlanner: Sendable {
                 automatic = playbook.options.confirmRedeploy.mode != .approve
             case .rotateSigningKey:
                 title = "Rotate: promote the new signing key; the platform deletes the old one"
-                items = [PlannedItem(id: SigningKeyItem.id, summary: "promote the new key; delete \(active.id) (\(old))")]
+                items = [
+                    PlannedItem(id: SigningKeyItem.id, summary: "promote the new key; delete \(active.id) (\(old))")
+                ]
                 automatic = capabilities.contains(.promoteSigningKey)
             case .resyncApps:
                 title = "Resync every app with the new signing key"
@@ -370,7 +376,8 @@ public struct RotationPlanner: Sendable {
         var warnings: [String] = []
         switch signing {
         case .absent: warnings.append("app '\(app)': INNGEST_SIGNING_KEY is not set")
-        case .empty: warnings.append("app '\(app)': INNGEST_SIGNING_KEY is set but EMPTY: anyone can sign requests to it")
+        case .empty:
+            warnings.append("app '\(app)': INNGEST_SIGNING_KEY is set but EMPTY: anyone can sign requests to it")
         case .present(let fingerprint) where fingerprint != active.fingerprint:
             warnings.append(
                 "app '\(app)': INNGEST_SIGNING_KEY (\(fingerprint)) is not the environment's active key "
@@ -385,7 +392,8 @@ public struct RotationPlanner: Sendable {
                     + "rekey will overwrite it and finally delete the line"
             )
         case .present(let fingerprint):
-            warnings.append("app '\(app)': INNGEST_SIGNING_KEY_FALLBACK is already set (\(fingerprint)); rekey replaces it")
+            warnings.append(
+                "app '\(app)': INNGEST_SIGNING_KEY_FALLBACK is already set (\(fingerprint)); rekey replaces it")
         default: break
         }
         if needsEventKeys {

@@ -140,6 +140,7 @@ import Testing
             .deletingLastPathComponent()
             .appendingPathComponent("Playbooks/plugins/example-plugin.py").path
         #expect(
-            ExamplePlugin.source == (try FileIO.readText(file)), "regenerate it: python3 Playbooks/plugins/embed-example-plugin.py")
+            ExamplePlugin.source == (try FileIO.readText(file)),
+            "regenerate it: python3 Playbooks/plugins/embed-example-plugin.py")
     }
 }

@@ -105,7 +105,8 @@ public struct CreateEventKeysStep: StepBehavior {
         let replacement = try replacement(item, context)
         let keys = try await context.keys(.event)
         guard let key = keys.first(where: { $0.id == outcome.keyID }) else {
-            throw StepError.verificationFailed("the new event key \(outcome.keyID ?? "?") is not listed by the platform")
+            throw StepError.verificationFailed(
+                "the new event key \(outcome.keyID ?? "?") is not listed by the platform")
         }
         let filter = key.filter ?? .unrestricted
         guard filter == replacement.filter else {

@@ -69,7 +69,8 @@ public struct CreateSigningKeyStep: StepBehavior {
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
         let keys = try await context.keys(.signing)
         guard let key = keys.first(where: { $0.id == outcome.keyID }) else {
-            throw StepError.verificationFailed("the new signing key \(outcome.keyID ?? "?") is not listed by the platform")
+            throw StepError.verificationFailed(
+                "the new signing key \(outcome.keyID ?? "?") is not listed by the platform")
         }
         guard key.isActive != true else {
             throw StepError.verificationFailed("the new signing key \(key.id) is already active")

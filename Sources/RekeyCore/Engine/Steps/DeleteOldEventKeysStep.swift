@@ -12,14 +12,18 @@ public struct DeleteOldEventKeysStep: StepBehavior {
 
     public func intent(_ item: String, in context: StepContext) -> (action: String, idempotencyKey: String) {
         let name = context.plan.baseline.eventKeys.first { $0.id == item }?.name
-        return ("delete old event key \(name.map { "'\($0)' " } ?? "")(\(item))", "\(context.plan.rotationID)/\(id)/\(item)")
+        return (
+            "delete old event key \(name.map { "'\($0)' " } ?? "")(\(item))", "\(context.plan.rotationID)/\(id)/\(item)"
+        )
     }
 
     public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
         let platform = context.platform
         let name = context.plan.baseline.eventKeys.first { $0.id == item }?.name
         guard platform.capabilities.contains(.deleteEventKey) else {
-            return try await context.guide(.deleteEventKey(id: item, name: name)) { try await observe(item, in: context) }
+            return try await context.guide(.deleteEventKey(id: item, name: name)) {
+                try await observe(item, in: context)
+            }
         }
         try await context.write(
             "delete event key \(item)",

@@ -27,7 +27,8 @@ public struct DropFallbackStep: StepBehavior {
         let state = try await readTarget(item, context)
         let fallback = state[InngestVariables.signingKeyFallback]
         guard fallback == .absent || fallback == .unreadable else {
-            throw StepError.verificationFailed("\(try context.target(item).summary) still has INNGEST_SIGNING_KEY_FALLBACK")
+            throw StepError.verificationFailed(
+                "\(try context.target(item).summary) still has INNGEST_SIGNING_KEY_FALLBACK")
         }
         // Wait (with backoff, up to the gate timeout) until the app runs without the fallback.
         let options = context.playbook.options.confirmRedeploy
@@ -42,7 +43,8 @@ public struct DropFallbackStep: StepBehavior {
             }
             if !announced {
                 context.observer.handle(
-                    .waiting(context.item, message: "\(item) still accepts the old key until it is redeployed; redeploy it")
+                    .waiting(
+                        context.item, message: "\(item) still accepts the old key until it is redeployed; redeploy it")
                 )
                 announced = true
             }
@@ -54,14 +56,17 @@ public struct DropFallbackStep: StepBehavior {
     /// Whether the app reports no fallback key: `true`/`false`, or `nil` when it can't be checked (no
     /// verifier, or an SDK that doesn't report the fallback).
     private func runsWithoutFallback(_ item: String, _ context: StepContext) async throws -> Bool? {
-        guard let verifier = context.verifiers[item], let id = context.outcomes[ItemRef(step: .rotateSigningKey, item: SigningKeyItem.id)]?.keyID
-            ?? (try? context.newSigningKey().id)
+        guard let verifier = context.verifiers[item],
+            let id = context.outcomes[ItemRef(step: .rotateSigningKey, item: SigningKeyItem.id)]?.keyID
+                ?? (try? context.newSigningKey().id)
         else { return nil }
         let app = try context.app(item)
         let key = try await context.secret(.signing, id: id, fingerprint: nil)
         let report: AppIntrospection
         do {
-            report = try await context.read("inspect app '\(item)'") { try await verifier.inspect(app: app, signedWith: key) }
+            report = try await context.read("inspect app '\(item)'") {
+                try await verifier.inspect(app: app, signedWith: key)
+            }
         } catch PlatformError.unavailable {
             return false  // restarting: not confirmed yet
         }

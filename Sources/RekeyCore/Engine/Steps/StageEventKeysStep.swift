@@ -40,7 +40,9 @@ public struct StageEventKeysStep: StepBehavior {
         return "\(item): INNGEST_EVENT_KEY=\(fingerprint?.hex ?? "?") (\(outcome.keyID ?? "?"))"
     }
 
-    private func newKey(_ app: String, _ context: StepContext) throws(StepError) -> (id: String, fingerprint: Fingerprint?) {
+    private func newKey(_ app: String, _ context: StepContext) throws(StepError) -> (
+        id: String, fingerprint: Fingerprint?
+    ) {
         guard let oldID = context.plan.baseline.app(app)?.eventKeyID else {
             throw .precondition("the plan recorded no event key for app '\(app)'")
         }

@@ -7,7 +7,8 @@ public struct StageSigningKeysStep: StepBehavior {
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let (newFingerprint, oldFingerprint) = try fingerprints(context)
         let state = try await readTarget(item, context)
-        let primary = InngestVariables.snapshot(of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
+        let primary = InngestVariables.snapshot(
+            of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
         let fallback = InngestVariables.snapshot(
             of: state[InngestVariables.signingKeyFallback],
             name: InngestVariables.signingKeyFallback
@@ -50,7 +51,8 @@ public struct StageSigningKeysStep: StepBehavior {
         let state = try await readTarget(item, context)
         guard state.values.allSatisfy({ $0 != .unreadable }) else { return }
         guard try await observe(item, in: context) != nil else {
-            throw StepError.verificationFailed("\(try context.target(item).summary) does not hold the staged signing keys")
+            throw StepError.verificationFailed(
+                "\(try context.target(item).summary) does not hold the staged signing keys")
         }
     }
 
@@ -67,7 +69,8 @@ public struct StageSigningKeysStep: StepBehavior {
     }
 
     private func fingerprints(_ context: StepContext) throws(StepError) -> (Fingerprint, Fingerprint) {
-        guard let new = try context.newSigningKey().fingerprint, let old = try context.oldSigningKey().fingerprint else {
+        guard let new = try context.newSigningKey().fingerprint, let old = try context.oldSigningKey().fingerprint
+        else {
             throw .precondition("the signing keys' fingerprints are not recorded")
         }
         return (new, old)
