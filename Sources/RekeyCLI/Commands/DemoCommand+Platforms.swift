@@ -56,13 +56,7 @@ extension DemoCommand {
 
     func run(_ platform: SandboxScaffold.Platform) async throws -> ExitCode {
         let out = context.terminal.out
-        let directory: String
-        if let given = context.arguments.string("dir") {
-            directory = FileIO.absolute(given)
-        } else {
-            directory =
-                FileManager.default.temporaryDirectory.path + "/rekey-demo-" + UUID().uuidString.prefix(8).lowercased()
-        }
+        let directory = demoDirectory()
         let sandbox = try SandboxScaffold.create(directory: directory, apps: 3, eventKeys: 2, platform: platform)
         let journal = directory + "/rotation.jsonl"
         let script = Self.script(platform)

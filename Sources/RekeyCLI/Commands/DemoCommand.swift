@@ -9,17 +9,17 @@ struct DemoCommand {
 
     init(_ context: CommandContext) { self.context = context }
 
+    /// `--dir`, or a fresh directory under the system's temporary directory.
+    func demoDirectory() -> String {
+        if let given = context.arguments.string("dir") { return FileIO.absolute(given) }
+        return FileManager.default.temporaryDirectory.path + "/rekey-demo-" + UUID().uuidString.prefix(8).lowercased()
+    }
+
     func run() async throws -> ExitCode {
         let platform = try SandboxCommands(context).sandboxPlatform()
         if platform != .inngest { return try await run(platform) }
         let out = context.terminal.out
-        let directory: String
-        if let given = context.arguments.string("dir") {
-            directory = FileIO.absolute(given)
-        } else {
-            directory =
-                FileManager.default.temporaryDirectory.path + "/rekey-demo-" + UUID().uuidString.prefix(8).lowercased()
-        }
+        let directory = demoDirectory()
         let sandbox = try SandboxScaffold.create(directory: directory, apps: 3, eventKeys: 2, autoRedeploy: true)
         let journal = directory + "/rotation.jsonl"
 

@@ -187,19 +187,7 @@ extension PlaybookReader {
             report("\(path)[0]", "the program must not be empty", fix: fix)
             return nil
         }
-        if argv[0].contains("/") {
-            guard let program = existingFile(argv[0], at: "\(path)[0]", fix: "correct the path of the program") else {
-                return nil
-            }
-            guard access(program, X_OK) == 0 else {
-                report(
-                    "\(path)[0]", "'\(Self.quoted(argv[0]))' is not executable",
-                    fix: "run 'chmod +x \(Self.quoted(argv[0]))'"
-                )
-                return nil
-            }
-            argv[0] = program
-        }
+        guard resolveProgram(&argv, at: path) else { return nil }
         return argv
     }
 

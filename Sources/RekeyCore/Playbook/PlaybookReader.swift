@@ -584,20 +584,26 @@ struct PlaybookReader {
             )
             return nil
         }
-        if argv[0].contains("/") {
-            guard let program = existingFile(argv[0], at: "\(path)[0]", fix: "correct the path of the program") else {
-                return nil
-            }
-            guard access(program, X_OK) == 0 else {
-                report(
-                    "\(path)[0]", "'\(Self.quoted(argv[0]))' is not executable",
-                    fix: "run 'chmod +x \(Self.quoted(argv[0]))'"
-                )
-                return nil
-            }
-            argv[0] = program
-        }
+        guard resolveProgram(&argv, at: path) else { return nil }
         return argv
+    }
+
+    /// Resolves `argv[0]` when it names a path: the file must exist and be executable. A bare name is left to
+    /// `PATH`. Reports the problem and returns false otherwise.
+    mutating func resolveProgram(_ argv: inout [String], at path: String) -> Bool {
+        guard argv[0].contains("/") else { return true }
+        guard let program = existingFile(argv[0], at: "\(path)[0]", fix: "correct the path of the program") else {
+            return false
+        }
+        guard access(program, X_OK) == 0 else {
+            report(
+                "\(path)[0]", "'\(Self.quoted(argv[0]))' is not executable",
+                fix: "run 'chmod +x \(Self.quoted(argv[0]))'"
+            )
+            return false
+        }
+        argv[0] = program
+        return true
     }
 
     /// Reports `{word}` placeholders other than `{name}` and `{app}`; a value placeholder gets its own
