@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import RekeyPlatforms
+import Synchronization
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -46,6 +47,10 @@ public final class HTTPServer: Sendable {
     private let listener: Int32
     private let handler: Handler
     private let stopped = StopFlag()
+    /// Whether `listener` is still open. Only the accept thread closes it, and ``stop()`` shuts it down
+    /// only while it is open, both under this lock: a descriptor number closed here and reused by
+    /// another socket of the process is never accepted on or shut down by this server.
+    private let listenerOpen = Mutex(true)
     /// Connection threads, reused: a benchmark's fan-out opens thousands of connections.
     private let connections = ReusedThreads(name: "rekey-http-connection")
 
@@ -96,8 +101,10 @@ public final class HTTPServer: Sendable {
     /// Stops accepting; connections in progress finish.
     public func stop() {
         guard stopped.set() else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        // Wakes the accept thread, which closes the listener.
+        listenerOpen.withLock { open in
+            if open { _ = shutdown(listener, Int32(SHUT_RDWR)) }
+        }
     }
 
     deinit { stop() }
@@ -105,6 +112,12 @@ public final class HTTPServer: Sendable {
     // MARK: - Connections
 
     private func acceptLoop() {
+        defer {
+            listenerOpen.withLock { open in
+                close(listener)
+                open = false
+            }
+        }
         while !stopped.isSet {
             let connection = accept(listener, nil, nil)
             if connection < 0 {

@@ -1,6 +1,7 @@
 import Foundation
 import RekeyCore
 import RekeySandbox
+import Synchronization
 import Testing
 
 @testable import RekeyPlatforms
@@ -20,6 +21,7 @@ import Testing
     final class CannedServer: Sendable {
         let port: UInt16
         private let listener: Int32
+        private let listenerOpen = Mutex(true)
 
         init(response: [UInt8]?, holdOpen: Double = 0) throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -39,7 +41,15 @@ import Testing
             }
             port = UInt16(bigEndian: actual.sin_port)
             listener = fd
-            let thread = Thread {
+            let thread = Thread { [self] in
+                // Only this thread closes the listener, under the lock stop() shuts it down with: the
+                // descriptor number, once closed, may be another test's socket.
+                defer {
+                    self.listenerOpen.withLock { open in
+                        close(fd)
+                        open = false
+                    }
+                }
                 let connection = accept(fd, nil, nil)
                 guard connection >= 0 else { return }
                 var head = [UInt8]()
@@ -59,7 +69,12 @@ import Testing
 
         var url: URL { URL(string: "http://127.0.0.1:\(port)/x")! }
 
-        func stop() { close(listener) }
+        /// Stops listening at once (connections are refused from here on); the thread closes the socket.
+        func stop() {
+            listenerOpen.withLock { open in
+                if open { _ = shutdown(listener, Int32(SHUT_RDWR)) }
+            }
+        }
     }
 
     /// A transport whose fallback must not be used.
