@@ -149,7 +149,7 @@ public actor JournalWriter {
             data: entry.data,
             prev: lastHash
         )
-        let line = JSONCoding.canonicalBytes(record)
+        let line = JournalLineEncoder.bytes(record)
         let hash = SHA256.hex(line)
         nextSeq += 1
         lastHash = hash
