@@ -31,6 +31,8 @@ final class SandboxCommitQueue: @unchecked Sendable {
     private var saving = false
     private var waiters: [(version: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private let io = DispatchQueue(label: "rekey.sandbox.commit")
+    /// How long the first pending change waits for others before a save starts.
+    static let commitDelay = DispatchTimeInterval.microseconds(1_000)
 
     init() {}
 
@@ -84,7 +86,10 @@ final class SandboxCommitQueue: @unchecked Sendable {
                 waiters.append((needed, continuation))
                 if !saving {
                     saving = true
-                    io.async { self.saveLoop(store) }
+                    // A short commit delay, as databases have: the requests of a client's fan-out arrive
+                    // within a millisecond of each other, and one save then covers them all instead of
+                    // one for the first and another for the rest.
+                    io.asyncAfter(deadline: .now() + Self.commitDelay) { self.saveLoop(store) }
                 }
             }
         }

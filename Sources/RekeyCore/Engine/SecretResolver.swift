@@ -34,6 +34,7 @@ public actor SecretResolver {
     private let platform: any Platform
     private let call: @Sendable (String, @Sendable () async throws -> [PlatformKey]) async throws -> [PlatformKey]
     private let gather: Duration
+    private let maxGather: Duration
     private let maxFlights: Int
     /// The newest listing, while no write invalidated it.
     private var cache: [KeyKind: [PlatformKey]] = [:]
@@ -49,18 +50,22 @@ public actor SecretResolver {
 
     /// - Parameters:
     ///   - platform: Where keys are listed.
-    ///   - gather: How long a new listing waits for more callers before it is sent.
+    ///   - gather: How long a new listing waits for more callers before it is sent; again while writes
+    ///     of its kind keep landing, up to `maxGather` in all.
+    ///   - maxGather: The longest a listing waits for callers.
     ///   - maxFlights: Listings of one kind in flight at once; a listing asked for beyond that gathers its
     ///     callers until the oldest returns (each listing of thousands of keys costs both sides CPU).
     ///   - call: Wraps platform calls (retries); `(description, operation)`.
     public init(
         platform: any Platform,
         gather: Duration = .milliseconds(1),
-        maxFlights: Int = 2,
+        maxGather: Duration = .milliseconds(8),
+        maxFlights: Int = 4,
         call: @escaping @Sendable (String, @Sendable () async throws -> [PlatformKey]) async throws -> [PlatformKey]
     ) {
         self.platform = platform
         self.gather = gather
+        self.maxGather = max(gather, maxGather)
         self.maxFlights = max(1, maxFlights)
         self.call = call
     }
@@ -126,7 +131,16 @@ public actor SecretResolver {
         if let previous {
             _ = try? await previous.value
         } else {
-            try? await Task.sleep(for: gather)
+            // Gather while writes of this kind keep landing (a wave of creations or deletions answering a
+            // few milliseconds apart): one listing then serves the whole wave instead of one per straggler,
+            // each of which would queue behind the others. At most `maxGather`.
+            var waited = Duration.zero
+            repeat {
+                let writesBefore = writes[kind, default: 0]
+                try? await Task.sleep(for: gather)
+                waited += gather
+                if writes[kind, default: 0] == writesBefore { break }
+            } while waited < maxGather
         }
         // Sent from here on: a caller asking now needs a later listing.
         let task = gathering[kind]?.task

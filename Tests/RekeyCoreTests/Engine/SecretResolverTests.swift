@@ -50,10 +50,12 @@ import Testing
         func resyncApp(id: String, url: String?) async throws -> SyncResult { SyncResult(status: .success) }
     }
 
-    static func resolver(_ platform: ListingPlatform, gather: Duration = .milliseconds(1), flights: Int = 2)
-        -> SecretResolver
-    {
-        SecretResolver(platform: platform, gather: gather, maxFlights: flights) { _, operation in try await operation()
+    static func resolver(
+        _ platform: ListingPlatform, gather: Duration = .milliseconds(1), maxGather: Duration = .milliseconds(8),
+        flights: Int = 2
+    ) -> SecretResolver {
+        SecretResolver(platform: platform, gather: gather, maxGather: maxGather, maxFlights: flights) {
+            _, operation in try await operation()
         }
     }
 
@@ -73,6 +75,44 @@ import Testing
         }
         #expect(results.count == 12)
         #expect(platform.started == 1)
+    }
+
+    /// A wave of writes answering a little apart: the listing waits while they keep landing, so the
+    /// last writer's read-back joins it instead of queueing a second one.
+    @Test func writesLandingWhileAListingGathersKeepItOpen() async throws {
+        let platform = ListingPlatform(delay: .milliseconds(5))
+        let resolver = Self.resolver(platform, gather: .milliseconds(40), maxGather: .seconds(5))
+        let first = Task { try await resolver.keys(.event, freshness: .startedNow) }
+        // Three writes 25 ms apart: each lands within the 40 ms window the one before reopened.
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(25))
+            platform.write()
+            await resolver.invalidate(.event)
+        }
+        let last = try await resolver.keys(.event, freshness: .startedNow)
+        #expect(last.map(\.id) == ["after-3-writes"])
+        #expect(try await first.value.map(\.id) == ["after-3-writes"])
+        #expect(platform.started == 1)
+    }
+
+    @Test func aGatheringListingIsSentAfterMaxGatherEvenWhileWritesKeepLanding() async throws {
+        let platform = ListingPlatform(delay: .milliseconds(1))
+        let resolver = Self.resolver(platform, gather: .milliseconds(10), maxGather: .milliseconds(30))
+        let first = Task { try await resolver.keys(.event, freshness: .startedNow) }
+        let writer = Task {
+            for _ in 0..<100 {
+                try await Task.sleep(for: .milliseconds(5))
+                platform.write()
+                await resolver.invalidate(.event)
+            }
+        }
+        defer { writer.cancel() }
+        // Sent after at most 30 ms of gathering (generous bound for a loaded machine), long before the
+        // writes stop (500 ms).
+        try await Self.waitForListings(platform, 1)
+        let written = platform.state.withLock { $0.writes }
+        #expect(written < 60, "the listing waited for \(written) writes")
+        _ = try await first.value
     }
 
     @Test func aCallerNeverGetsAListingSentBeforeItAsked() async throws {
