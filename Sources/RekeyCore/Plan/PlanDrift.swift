@@ -72,6 +72,16 @@ public struct PlanDrift: Sendable, Equatable {
 
     // MARK: - Parts
 
+    /// Which event key an app's `INNGEST_EVENT_KEY` matched when the plan was made, and which it matches now.
+    private static func eventKeyChange(from old: String?, to new: String?) -> String {
+        switch (old, new) {
+        case (let old?, let new?): "uses event key \(new) instead of \(old)"
+        case (let old?, nil): "its event key matches none of the platform's keys any more (it was \(old))"
+        case (nil, let new?): "uses event key \(new), where it matched none of the platform's keys"
+        case (nil, nil): "its event key changed"
+        }
+    }
+
     private static func keys(_ what: String, _ planned: [KeySnapshot], _ live: [KeySnapshot]) -> [String] {
         var lines: [String] = []
         for key in live where !planned.contains(where: { $0.id == key.id }) {
@@ -135,10 +145,7 @@ public struct PlanDrift: Sendable, Equatable {
                     "app '\(old.name)': uses API key \(new.apiKeyID ?? "none") instead of \(old.apiKeyID ?? "none")")
             }
             if old.eventKeyID != new.eventKeyID {
-                lines.append(
-                    "app '\(old.name)': uses event key \(new.eventKeyID ?? "none known") instead of "
-                        + (old.eventKeyID ?? "none known")
-                )
+                lines.append("app '\(old.name)': " + Self.eventKeyChange(from: old.eventKeyID, to: new.eventKeyID))
             }
         }
         return lines

@@ -66,7 +66,7 @@ import Testing
         Change(
             name: "an app uses another event key",
             apply: { $0.apps[0].eventKeyID = nil },
-            expected: "app 'api': uses event key none known instead of ek_1"
+            expected: "app 'api': its event key matches none of the platform's keys any more (it was ek_1)"
         ),
         Change(
             name: "an app left the rotation",
