@@ -24,6 +24,40 @@ extension SandboxReport {
         return lines
     }
 
+    /// The EventNerds account's API keys and the self-hosted server, for ``json``, when the sandbox emulates
+    /// them: fingerprints, never the keys.
+    func platformMembers() -> [(String, OrderedJSON)] {
+        var members: [(String, OrderedJSON)] = []
+        if state.eventNerdsToken != nil || !state.apiKeys.isEmpty {
+            let keys = state.apiKeys.map { key in
+                OrderedJSON.object([
+                    ("id", .string(key.id)),
+                    ("name", .string(key.name)),
+                    ("prefix", .string(key.prefix)),
+                    ("fingerprint", .string(key.key.utf8Fingerprint.hex)),
+                    ("eventId", .string(key.eventID)),
+                    ("lastUsedAt", .string(key.lastUsedAt.map(Self.timestamp))),
+                ])
+            }
+            members.append(("apiKeys", .array(keys)))
+        }
+        if let server = state.server {
+            let signing = server.signingKey.flatMap { InngestSigningKey.fingerprint($0) }
+            members.append(
+                (
+                    "server",
+                    .object([
+                        ("name", .string(server.name)),
+                        ("configFile", .string(server.configFile)),
+                        ("signingKeyFingerprint", .string(signing?.hex)),
+                        ("eventKeyFingerprints", .strings(server.eventKeys.map(\.utf8Fingerprint.hex))),
+                        ("startedAt", .string(server.startedAt.map(Self.timestamp))),
+                    ])
+                ))
+        }
+        return members
+    }
+
     /// `the server's signing key` when the self-hosted server runs with the key of `fingerprint`.
     func serverLabel(signing fingerprint: Fingerprint) -> String? {
         guard let key = state.server?.signingKey, InngestSigningKey.fingerprint(key) == fingerprint else { return nil }

@@ -185,21 +185,23 @@ public struct SandboxReport: Sendable {
                 ("lastSync", app.syncs.last.map(json) ?? .null),
             ])
         }
-        return OrderedJSON.object([
-            ("version", .int(1)),
-            ("state", .string(statePath)),
-            ("environment", .string(state.environment)),
-            (
-                "options",
-                .object([
-                    ("autoRedeploy", .bool(state.options.autoRedeploy)),
-                    ("disabledCapabilities", .strings(state.options.disabledCapabilities)),
-                ])
-            ),
-            ("signingKeys", .array(signingKeys)),
-            ("eventKeys", .array(eventKeys)),
-            ("apps", .array(apps)),
-        ]).rendered
+        return OrderedJSON.object(
+            [
+                ("version", .int(1)),
+                ("state", .string(statePath)),
+                ("environment", .string(state.environment)),
+                (
+                    "options",
+                    .object([
+                        ("autoRedeploy", .bool(state.options.autoRedeploy)),
+                        ("disabledCapabilities", .strings(state.options.disabledCapabilities)),
+                    ])
+                ),
+                ("signingKeys", .array(signingKeys)),
+                ("eventKeys", .array(eventKeys)),
+                ("apps", .array(apps)),
+            ] + platformMembers()
+        ).rendered
     }
 
     private func json(_ variable: Variable) -> OrderedJSON {

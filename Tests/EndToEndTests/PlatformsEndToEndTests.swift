@@ -33,6 +33,39 @@ import Testing
         #expect(scan.hits.isEmpty, "\(scan.hits)")
     }
 
+    /// `rekey sandbox show` works on every kind of sandbox, the example plugin's included (whose state is the
+    /// plugin's own file), in text and JSON, and names keys without their secrets.
+    @Test(arguments: PlatformFixture.Kind.allCases)
+    func sandboxShowListsTheKeysWithoutTheirSecrets(kind: PlatformFixture.Kind) async throws {
+        let fixture = try PlatformFixture(kind)
+        defer { fixture.remove() }
+        let snapshot = try fixture.snapshot()
+        let text = try await RekeyProcess.run(["sandbox", "show", fixture.directory])
+        let json = try await RekeyProcess.run(["sandbox", "show", fixture.directory, "--json"])
+        #expect(text.status == 0, "\(text)")
+        #expect(json.status == 0, "\(json)")
+        #expect((try? JSONValue.parse(Array(json.stdout.utf8))) != nil, "not JSON: \(json.stdout)")
+        for key in snapshot.keys {
+            #expect(text.stdout.contains(key.id) && json.stdout.contains(key.id), "key \(key.id) not shown")
+            let fingerprint = Fingerprint(ofUTF8: key.secret).hex
+            #expect(text.stdout.contains(fingerprint) && json.stdout.contains(fingerprint))
+        }
+        var scan = SecretScan()
+        scan.add(snapshot.secrets)
+        scan.search("text", text.stdout + text.stderr)
+        scan.search("json", json.stdout + json.stderr)
+        #expect(scan.hits.isEmpty, "\(scan.hits)")
+
+        if kind == .plugin {
+            // Commands that need the sandbox's own state say what this sandbox is, instead of "does not exist".
+            for command in [["redeploy"], ["serve"]] {
+                let refused = try await RekeyProcess.run(["sandbox"] + command + [fixture.directory])
+                #expect(refused.status == 64, "\(refused)")
+                #expect(refused.stderr.contains("is a sandbox of the example plugin"), "\(refused.stderr)")
+            }
+        }
+    }
+
     @Test(arguments: PlatformFixture.Kind.allCases)
     func abortBeforeThePointOfNoReturnPutsEverythingBack(kind: PlatformFixture.Kind) async throws {
         let fixture = try PlatformFixture(kind)

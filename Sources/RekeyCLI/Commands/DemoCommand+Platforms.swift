@@ -95,7 +95,7 @@ extension DemoCommand {
         out.line()
         if platform == .plugin {
             out.line(out.styled("The platform now (plugin-state.json, without the secrets):", .bold))
-            for line in try pluginKeys(sandbox.statePath) { out.line("  " + line) }
+            for line in try PluginSandboxReport.load(from: sandbox.statePath).lines { out.line("  " + line) }
         } else {
             out.line(out.styled("The sandbox now:", .bold))
             out.line(try await SandboxReport.load(from: SandboxStore(path: sandbox.statePath)).text)
@@ -107,18 +107,9 @@ extension DemoCommand {
             out.line("Look closer:")
             out.line("  rekey status \(journal)")
             out.line("  rekey log \(journal) --verify")
+            out.line("  rekey sandbox show \(directory)")
             out.line("  cat \(directory)/apps/api.env")
         }
         return .success
-    }
-
-    /// The example plugin's keys, one line each, without their secrets.
-    private func pluginKeys(_ path: String) throws -> [String] {
-        let value = try JSONValue.parse(try FileIO.read(path))
-        return (value["keys"]?.arrayValue ?? []).map { key in
-            let primary = key["primary"]?.boolValue == true ? "PRIMARY" : "       "
-            return "\(key["id"]?.stringValue ?? "?")  \(primary)  '\(key["name"]?.stringValue ?? "?")'  "
-                + (key["scope"]?.stringValue.map { "scope \($0)" } ?? "no scope")
-        }
     }
 }

@@ -60,7 +60,15 @@ struct SandboxCommands {
 
     func show() async throws -> ExitCode {
         guard let directory = context.arguments.positional(0) else { preconditionFailure("the parser requires DIR") }
-        let report = try await SandboxReport.load(from: SandboxStore(path: statePath(directory)))
+        let path = statePath(directory)
+        // A sandbox of the example plugin has no sandbox.json: its platform's keys are in the plugin's own file.
+        let pluginState = FileIO.parentDirectory(of: path) + "/" + SandboxScaffold.pluginStateFileName
+        if !FileIO.exists(path), FileIO.exists(pluginState) {
+            let report = try PluginSandboxReport.load(from: pluginState)
+            context.terminal.out.line(context.json ? report.json : report.text)
+            return .success
+        }
+        let report = try await SandboxReport.load(from: SandboxStore(path: path))
         context.terminal.out.line(context.json ? report.json : report.text)
         return .success
     }
@@ -68,6 +76,10 @@ struct SandboxCommands {
     func redeploy() async throws -> ExitCode {
         let arguments = context.arguments
         guard let directory = arguments.positional(0) else { preconditionFailure("the parser requires DIR") }
+        try refuseIfPluginSandbox(
+            directory,
+            "its apps are not emulated: the plugin's platform can't tell which key an app uses, so a person confirms "
+                + "the redeploy ('rekey resume JOURNAL --approve confirm-redeploy')")
         let platform = SandboxPlatform(statePath: statePath(directory))
         let apps = arguments.positionals("app")
         let server = try SandboxStore(path: statePath(directory)).snapshot().server?.name
@@ -97,6 +109,7 @@ struct SandboxCommands {
         let arguments = context.arguments
         guard let directory = arguments.positional(0) else { preconditionFailure("the parser requires DIR") }
         let port = try arguments.int("port", in: 0...65535) ?? 0
+        try refuseIfPluginSandbox(directory, "rekey reaches its platform through the plugin, not over HTTP")
         let path = statePath(directory)
         _ = try SandboxStore(path: path).snapshot()  // a missing or corrupt state fails here, before anything listens
         try await SandboxServer.ensureCredentials(in: SandboxStore(path: path))
@@ -151,6 +164,17 @@ struct SandboxCommands {
     }
 
     /// The state file of a sandbox directory (or the file itself when given).
+    /// A sandbox of the example plugin has no `sandbox.json`, only the plugin's state: say so instead of
+    /// "the sandbox does not exist".
+    private func refuseIfPluginSandbox(_ directory: String, _ why: String) throws(UsageError) {
+        let path = statePath(directory)
+        let pluginState = FileIO.parentDirectory(of: path) + "/" + SandboxScaffold.pluginStateFileName
+        guard !FileIO.exists(path), FileIO.exists(pluginState) else { return }
+        throw UsageError.invalid(
+            "'\(directory)' is a sandbox of the example plugin (--platform plugin): \(why)",
+            command: context.arguments.commandPath)
+    }
+
     private func statePath(_ directory: String) -> String {
         let absolute = FileIO.absolute(directory)
         return FileIO.isDirectory(absolute) ? absolute + "/sandbox.json" : absolute
