@@ -92,8 +92,16 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
             let index = try Self.appIndex(id, in: state)
             if state.options.autoRedeploy { try redeployIfChanged(appAt: index, in: &state) }
             let sync = state.resync(appAt: index)
-            return SyncResult(
-                status: sync.status == .success ? .success : .error, message: sync.message, syncID: sync.id)
+            return state.reportedSync(sync)
+        }
+    }
+
+    /// The app's latest sync: `pending` within ``SandboxState/Options/syncPendingMilliseconds`` of it, then its
+    /// outcome; `nil` when the app never synced.
+    public func latestSync(appID: String) async throws -> SyncResult? {
+        try await store.read("latestSync") { state in
+            let index = try Self.appIndex(appID, in: state)
+            return state.apps[index].syncs.last.map { state.reportedSync($0) }
         }
     }
 

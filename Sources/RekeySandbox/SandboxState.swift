@@ -212,10 +212,16 @@ public struct SandboxState: Sendable, Equatable, Codable {
         /// Capability names (`createSigningKey`, …) the sandbox's API pretends to lack, so that the
         /// engine's guided mode can be exercised. See ``SandboxCapabilityName``.
         public var disabledCapabilities: [String]
+        /// How long a resync stays `pending` before its outcome shows, in milliseconds, as Inngest's
+        /// asynchronous syncs do (`POST /apps/{id}/syncs` answers `pending`, and the app's `latestSync`
+        /// tells the outcome later). Absent or 0: a resync answers its outcome at once.
+        public var syncPendingMilliseconds: Int?
 
-        public init(autoRedeploy: Bool = true, disabledCapabilities: [String] = []) {
+        public init(autoRedeploy: Bool = true, disabledCapabilities: [String] = [], syncPendingMilliseconds: Int? = nil)
+        {
             self.autoRedeploy = autoRedeploy
             self.disabledCapabilities = disabledCapabilities
+            self.syncPendingMilliseconds = syncPendingMilliseconds
         }
     }
 }
@@ -223,6 +229,18 @@ public struct SandboxState: Sendable, Equatable, Codable {
 extension SandboxState {
     /// The active signing key, if the state has one.
     public var activeSigningKey: SigningKey? { signingKeys.first { $0.active } }
+
+    /// Whether `sync` still reads as `pending` at `now` (``Options/syncPendingMilliseconds``).
+    public func isPending(_ sync: Sync, at now: Date = Date()) -> Bool {
+        guard let milliseconds = options.syncPendingMilliseconds, milliseconds > 0 else { return false }
+        return now < sync.at.addingTimeInterval(Double(milliseconds) / 1000)
+    }
+
+    /// An app's latest sync as the platform reports it now: `pending` within the sync's pending window.
+    public func reportedSync(_ sync: Sync, at now: Date = Date()) -> SyncResult {
+        if isPending(sync, at: now) { return SyncResult(status: .pending, syncID: sync.id) }
+        return SyncResult(status: sync.status == .success ? .success : .error, message: sync.message, syncID: sync.id)
+    }
 
     /// The index of the app whose id, or else name, is `idOrName`.
     public func appIndex(_ idOrName: String) -> Int? {

@@ -74,10 +74,12 @@ enum SandboxStateWriter {
             ("apps", .array(state.apps.map(app))),
             (
                 "options",
-                .object([
-                    ("autoRedeploy", .bool(state.options.autoRedeploy)),
-                    ("disabledCapabilities", .array(state.options.disabledCapabilities.map(Node.string))),
-                ])
+                .object(
+                    [
+                        ("autoRedeploy", .bool(state.options.autoRedeploy)),
+                        ("disabledCapabilities", .array(state.options.disabledCapabilities.map(Node.string))),
+                    ] + (state.options.syncPendingMilliseconds.map { [("syncPendingMilliseconds", .int($0))] } ?? [])
+                )
             ),
         ]
         if let apiKey = state.apiKey { members.append(("apiKey", .string(apiKey.exposeValue()))) }

@@ -171,6 +171,44 @@ public struct StepContext: Sendable {
         try await clock.sleep(delay)
     }
 
+    // MARK: - Waiting for the platform
+
+    /// Follows a sync the platform answered `pending` until it reports the outcome: checks the app's latest
+    /// sync every `interval` (1.5 times longer each time, at most 30 s) until the playbook's gate timeout
+    /// (`options.confirmRedeploy`), as the redeploy gate waits.
+    ///
+    /// - Throws: ``StepError/pause(_:)`` when the platform can't report the sync's outcome, or it is still
+    ///   pending at the timeout: resuming resyncs again, which is harmless.
+    public func waitForSync(ofApp app: String, appID: String) async throws -> SyncResult {
+        let options = playbook.options.confirmRedeploy
+        let deadline = clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        var delay = options.interval
+        let platform = self.platform
+        observer.handle(
+            .waiting(
+                item,
+                message: "the platform answered 'pending': following the sync until it ends "
+                    + "(at most \(Int(options.timeout)) s)"))
+        while true {
+            try await clock.sleep(delay)
+            delay = min(delay * 1.5, 30)
+            let latest = try await read("check the sync of app '\(app)'") {
+                try await platform.latestSync(appID: appID)
+            }
+            guard let latest else {
+                throw StepError.pause(
+                    "app '\(app)': the platform answered the resync with 'pending' and can't report its outcome; "
+                        + "check the app's sync in the dashboard, then resume")
+            }
+            if latest.status != .pending { return latest }
+            guard clock.now().millisecondsSinceEpoch < deadline else {
+                throw StepError.pause(
+                    "app '\(app)': its sync is still pending after \(Int(options.timeout)) s "
+                        + "(options.confirmRedeploy.timeout); check the app, then resume (resyncing again is harmless)")
+            }
+        }
+    }
+
     // MARK: - Guided actions
 
     /// Guides a human through `action` and waits until `observe` sees it done.

@@ -48,6 +48,10 @@ public protocol Platform: Sendable {
     /// Asks the platform to resync an app (it calls the app's serve endpoint with its current key).
     func resyncApp(id: String, url: String?) async throws -> SyncResult
 
+    /// The app's most recent sync as the platform reports it now, so that a sync answered `pending` can be
+    /// followed to its outcome; `nil` where the platform can't tell (the default).
+    func latestSync(appID: String) async throws -> SyncResult?
+
     /// Human instructions for performing `action` by hand (dashboard clicks), used when the backend
     /// lacks the capability. Lines of plain text, no secret.
     func instructions(for action: GuidedAction) -> [String]
@@ -68,6 +72,8 @@ public enum GuidedAction: Sendable, Hashable {
 
 extension Platform {
     public func secretsAreReadable(_ kind: KeyKind) -> Bool { kind != .api }
+
+    public func latestSync(appID: String) async throws -> SyncResult? { nil }
 
     public func promoteKey(_ kind: KeyKind, id: String) async throws {
         guard kind == .signing else {

@@ -42,6 +42,7 @@ public struct RetryingReads: Platform, PlatformCallDescribing {
     public func resyncApp(id: String, url: String?) async throws -> SyncResult {
         try await base.resyncApp(id: id, url: url)
     }
+    public func latestSync(appID: String) async throws -> SyncResult? { try await base.latestSync(appID: appID) }
     public func instructions(for action: GuidedAction) -> [String] { base.instructions(for: action) }
     public func describe(_ call: PlatformCall) -> String { base.previewCall(call) }
 }

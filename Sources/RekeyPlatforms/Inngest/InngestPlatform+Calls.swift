@@ -38,8 +38,9 @@ extension InngestPlatform {
         case .listApps:
             return rest.display("GET", "/apps") + " (\(environment), paginated)"
         case .resyncApp(let id):
-            return rest.display("POST", "/apps/\(InngestRESTClient.segment(id))/syncs") + " {url}, reading the sync "
-                + "status from the body"
+            let app = "/apps/\(InngestRESTClient.segment(id))"
+            return rest.display("POST", app + "/syncs") + " {url}, reading the sync status from the body (if "
+                + "'pending', " + rest.display("GET", app) + " until its latestSync ends)"
         }
     }
 }

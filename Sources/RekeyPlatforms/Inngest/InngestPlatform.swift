@@ -259,6 +259,14 @@ public struct InngestPlatform: Platform, PlatformCallDescribing {
         throw PlatformError.invalidResponse("\(request): the body has no 'data.status'")
     }
 
+    /// `GET /apps/{id}`: the app's `latestSync` (status and error; it has no id).
+    public func latestSync(appID: String) async throws -> SyncResult? {
+        let path = "/apps/" + InngestRESTClient.segment(appID)
+        let app = try await rest.get(path)
+        guard let sync = app["latestSync"], sync["status"]?.stringValue != nil else { return nil }
+        return try Self.syncResult(sync, request: rest.request("GET", path))
+    }
+
     // MARK: - Internals
 
     /// The GraphQL client, or `unsupported` when there is no session token.

@@ -96,13 +96,13 @@ public struct SandboxAPI: Sendable {
             return Self.page(keys.map { ($0.id, Self.restKey($0, environment: state.environment)) }, request)
         }
         if method == "GET", segments == ["apps"] {
-            return Self.page(state.apps.map { ($0.id, Self.restApp($0)) }, request)
+            return Self.page(state.apps.map { ($0.id, Self.restApp($0, in: state)) }, request)
         }
         if method == "GET", segments.count == 2, segments[0] == "apps" {
             guard let index = state.appIndex(segments[1]) else {
                 return Self.restError(code: "not_found", "app '\(segments[1])' not found", status: 404)
             }
-            return HTTPResponse(status: 200, json: Self.envelope(Self.restApp(state.apps[index])))
+            return HTTPResponse(status: 200, json: Self.envelope(Self.restApp(state.apps[index], in: state)))
         }
         if method == "POST", segments.count == 3, segments[0] == "apps", segments[2] == "syncs" {
             return try await resync(segments[1], request)
@@ -191,14 +191,15 @@ public struct SandboxAPI: Sendable {
         return .object(object)
     }
 
-    static func restApp(_ app: SandboxState.App) -> JSONValue {
+    static func restApp(_ app: SandboxState.App, in state: SandboxState) -> JSONValue {
         var object = JSONObject(pairs: ["id": .string(app.id), "name": .string(app.name), "method": "SERVE"])
         if let last = app.syncs.last {
+            let reported = state.reportedSync(last)
             var sync = JSONObject(pairs: [
-                "status": .string(last.status.rawValue), "syncedAt": .string(InngestWireTime.format(last.at)),
+                "status": .string(reported.status.rawValue), "syncedAt": .string(InngestWireTime.format(last.at)),
             ])
             if let url = app.url { sync["url"] = .string(url) }
-            if let message = last.message { sync["error"] = .string(message) }
+            if let message = reported.message { sync["error"] = .string(message) }
             object["latestSync"] = .object(sync)
         } else if let url = app.url {
             object["latestSync"] = ["url": .string(url)]

@@ -217,6 +217,7 @@ struct OnceShownPlatform: Platform {
     func deleteKey(_ kind: KeyKind, id: String) async throws { try await base.deleteKey(kind, id: id) }
     func listApps() async throws -> [PlatformApp] { try await base.listApps() }
     func resyncApp(id: String, url: String?) async throws -> SyncResult { try await base.resyncApp(id: id, url: url) }
+    func latestSync(appID: String) async throws -> SyncResult? { try await base.latestSync(appID: appID) }
 }
 
 /// Records run events (for the instructions a person is shown).

@@ -131,6 +131,34 @@ import Testing
         await #expect(throws: PlatformError.self) { _ = try await platform.resyncApp(id: "nope", url: nil) }
     }
 
+    /// Inngest may answer a sync `pending`; the app's `latestSync` (GET /v2/apps/{id}) tells the outcome later.
+    @Test func followsAPendingSyncThroughTheAppsLatestSync() async throws {
+        let served = try await Served.start()
+        defer { served.stop() }
+        // Pending for a minute, far longer than the test; then the platform "finishes" (the window closes).
+        try await served.store.mutate { $0.options.syncPendingMilliseconds = 60_000 }
+        let platform = served.platform(session: false)
+        #expect(try await platform.latestSync(appID: "api") == nil, "no sync yet")
+        let pending = try await platform.resyncApp(id: "api", url: nil)
+        #expect(pending.status == .pending)
+        #expect(try await platform.latestSync(appID: "api")?.status == .pending)
+
+        // A failed sync reads as failed once it is no longer pending, with the platform's message.
+        let envFile = served.directory + "/apps/worker.env"
+        var document = DotenvDocument(parsing: try FileIO.readText(envFile))
+        document.set("INNGEST_SIGNING_KEY", to: "signkey-prod-" + String(repeating: "f", count: 64))
+        try FileIO.writeAtomically(Array(document.text.utf8), to: envFile)
+        #expect(try await platform.resyncApp(id: "worker", url: nil).status == .pending)
+        #expect(try await platform.latestSync(appID: "worker")?.status == .pending)
+
+        try await served.store.mutate { $0.options.syncPendingMilliseconds = nil }
+        #expect(try await platform.latestSync(appID: "api")?.status == .success)
+        let failed = try await platform.latestSync(appID: "worker")
+        #expect(
+            failed?.status == .error && failed?.message == "Your signing key is invalid",
+            "\(String(describing: failed))")
+    }
+
     @Test func reportsARefusedAPIKeyAsUnauthorized() async throws {
         let served = try await Served.start()
         defer { served.stop() }

@@ -1,6 +1,7 @@
 /// Step 7: resync every app; each sync must succeed with the new key.
 ///
-/// A resync is harmless to repeat, so there is nothing to observe: a resumed run simply resyncs.
+/// A resync is harmless to repeat, so there is nothing to observe: a resumed run simply resyncs. A sync the
+/// platform answers `pending` is followed to its outcome (``StepContext/waitForSync(ofApp:appID:)``).
 public struct ResyncAppsStep: StepBehavior {
     public init() {}
     public var id: StepID { .resyncApps }
@@ -21,8 +22,14 @@ public struct ResyncAppsStep: StepBehavior {
             )
         }
         let url: String? = if case .introspection(let serveURL) = app.verify { serveURL } else { nil }
-        let result = try await context.read("resync app '\(item)'") {
+        var result = try await context.read("resync app '\(item)'") {
             try await platform.resyncApp(id: app.platformID, url: url)
+        }
+        // Inngest syncs may answer before they finish: follow the app's latest sync to the outcome.
+        if result.status == .pending {
+            let requested = result
+            result = try await context.waitForSync(ofApp: item, appID: app.platformID)
+            result.syncID = result.syncID ?? requested.syncID
         }
         guard result.succeeded else {
             throw StepError.verificationFailed(
