@@ -24,20 +24,16 @@ extension RotationPlanner {
     /// - Throws: ``PlanningError/platformMismatch(_:)`` when an app names a key that does not exist, or a
     ///   name several keys share; ``PlanningError/targetUnreadable(app:reason:)``; platform errors.
     func observeAPIKeys() async throws -> APIKeyObservation {
-        let keys = try await platform.listKeys(.api)
+        let platform = self.platform
+        async let listing = platform.listKeys(.api)
+        let playbook = self.playbook
+        async let targetStates = readTargets { [playbook.apiKeyVariable(of: $0)] }
+        let keys = try await listing
+        let states = try await targetStates
         var apps: [AppSnapshot] = []
         var warnings: [String] = []
-        for app in playbook.apps {
-            guard let target = targets[app.name] else {
-                throw PlanningError.targetUnreadable(app: app.name, reason: "no target configured")
-            }
+        for (app, state) in zip(playbook.apps, states) {
             let variable = playbook.apiKeyVariable(of: app)
-            let state: [String: VariableState]
-            do {
-                state = try await target.read([variable])
-            } catch {
-                throw PlanningError.targetUnreadable(app: app.name, reason: "\(error)")
-            }
             let snapshot = InngestVariables.snapshot(of: state[variable], name: variable)
             switch snapshot {
             case .absent: warnings.append("app '\(app.name)': \(variable) is not set; rekey will set it")

@@ -128,28 +128,74 @@ public struct RotationPlanner: Sendable {
         var valueWarnings: [String] = []
     }
 
+    private static func listEventKeys(_ platform: any Platform, if needed: Bool) async throws -> [PlatformKey] {
+        needed ? try await platform.listKeys(.event) : []
+    }
+
+    /// Reads every app's target, at most `options.concurrency` at once (a deployment tool behind an `exec`
+    /// target can take a second per call), in playbook order.
+    ///
+    /// - Parameter names: The variables to read for an app.
+    /// - Throws: ``PlanningError/targetUnreadable(app:reason:)`` for the first app, in playbook order, whose
+    ///   target has none or can't be read.
+    func readTargets(_ names: @escaping @Sendable (AppSpec) -> [String]) async throws -> [[String: VariableState]] {
+        let apps = playbook.apps
+        for app in apps where targets[app.name] == nil {
+            throw PlanningError.targetUnreadable(app: app.name, reason: "no target configured")
+        }
+        let targets = self.targets
+        let limit = max(1, playbook.options.concurrency)
+        var states = [Result<[String: VariableState], any Error>?](repeating: nil, count: apps.count)
+        await withTaskGroup(of: (Int, Result<[String: VariableState], any Error>).self) { group in
+            var next = 0
+            func start() {
+                let index = next
+                next += 1
+                let app = apps[index]
+                let target = targets[app.name]!
+                group.addTask {
+                    do {
+                        return (index, .success(try await target.read(names(app))))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            while next < min(limit, apps.count) { start() }
+            for await (index, result) in group {
+                states[index] = result
+                if next < apps.count { start() }
+            }
+        }
+        return try zip(apps, states).map { app, result in
+            switch result {
+            case .success(let state)?: return state
+            case .failure(let error)?: throw PlanningError.targetUnreadable(app: app.name, reason: "\(error)")
+            case nil: preconditionFailure("every target was read")
+            }
+        }
+    }
+
     private func observe() async throws -> Observation {
         let steps = Set(playbook.steps)
         let needsEventKeys =
             steps.contains(.createEventKeys) || steps.contains(.stageEventKeys)
             || steps.contains(.deleteOldEventKeys)
 
-        let signingKeys = try await platform.listKeys(.signing)
-        let eventKeys = needsEventKeys ? try await platform.listKeys(.event) : []
+        // The listings and the targets are independent: read them all at once.
+        let platform = self.platform
+        async let signingListing = platform.listKeys(.signing)
+        async let eventListing = Self.listEventKeys(platform, if: needsEventKeys)
+        async let targetStates = readTargets { _ in InngestVariables.all + [InngestVariables.dev] }
+        // Awaited in this order, so a platform error is reported before a target's, as when read one by one.
+        let signingKeys = try await signingListing
+        let eventKeys = try await eventListing
+        let states = try await targetStates
 
         // Targets: what each app runs with now.
         var apps: [AppSnapshot] = []
         var valueWarnings: [String] = []
-        for app in playbook.apps {
-            guard let target = targets[app.name] else {
-                throw PlanningError.targetUnreadable(app: app.name, reason: "no target configured")
-            }
-            let state: [String: VariableState]
-            do {
-                state = try await target.read(InngestVariables.all + [InngestVariables.dev])
-            } catch {
-                throw PlanningError.targetUnreadable(app: app.name, reason: "\(error)")
-            }
+        for (app, state) in zip(playbook.apps, states) {
             valueWarnings += Self.valueHazards(app: app, state: state, steps: playbook.steps)
             let signing = InngestVariables.snapshot(
                 of: state[InngestVariables.signingKey], name: InngestVariables.signingKey)
