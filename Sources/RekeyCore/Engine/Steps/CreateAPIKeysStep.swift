@@ -20,7 +20,7 @@ public struct CreateAPIKeysStep: StepBehavior {
     private func createdKeys(_ item: String, _ context: StepContext) async throws -> [PlatformKey] {
         let replacement = try context.apiKeyReplacement(item)
         let known = Set((context.plan.baseline.apiKeys ?? []).map(\.id))
-        let keys = try await context.secrets.keys(.api, refresh: true)
+        let keys = try await context.keys(.api)
         return keys.filter { !known.contains($0.id) && $0.name == replacement.newName }
     }
 
@@ -108,7 +108,7 @@ public struct CreateAPIKeysStep: StepBehavior {
 
     public func verify(_ item: String, outcome: ItemOutcome, in context: StepContext) async throws {
         let replacement = try context.apiKeyReplacement(item)
-        let keys = try await context.secrets.keys(.api, refresh: true)
+        let keys = try await context.keys(.api)
         guard let key = keys.first(where: { $0.id == outcome.keyID }) else {
             throw StepError.verificationFailed("the new API key \(outcome.keyID ?? "?") is not listed by the platform")
         }

@@ -5,7 +5,7 @@ public struct DeleteOldAPIKeysStep: StepBehavior {
     public var id: StepID { .deleteOldAPIKeys }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        let keys = try await context.secrets.keys(.api, refresh: true)
+        let keys = try await context.keys(.api)
         guard !keys.contains(where: { $0.id == item }) else { return nil }
         return ItemOutcome(keyID: item, name: oldName(item, context), detail: "deleted")
     }

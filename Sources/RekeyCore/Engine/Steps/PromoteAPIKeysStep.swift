@@ -6,7 +6,7 @@ public struct PromoteAPIKeysStep: StepBehavior {
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newAPIKey(replacing: item)
-        let keys = try await context.secrets.keys(.api, refresh: true)
+        let keys = try await context.keys(.api)
         guard let key = keys.first(where: { $0.id == new.id }), key.isActive == true else { return nil }
         return ItemOutcome(keyID: key.id, fingerprint: new.fingerprint, name: key.name, detail: "primary")
     }
