@@ -24,7 +24,7 @@ import Testing
     /// Random records over every field, with map keys chosen to sort differently by case, digits and
     /// punctuation.
     @Test func randomRecordsMatchTheCodablePath() {
-        var generator = SeededGenerator(seed: 0x5eed)
+        var generator = Mutator(seed: 0x5eed)
         let words = ["a", "B", "_", "a10", "a9", "APP_KEY", "APPX", "é", "e", "ñ/x", "\"q\"", "line\nbreak", ""]
         func word() -> String { words.randomElement(using: &generator)! }
         func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &generator) ? value() : nil }
@@ -65,15 +65,5 @@ import Testing
     }
 }
 
-/// A small deterministic generator (SplitMix64), so a failure reproduces.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The fuzz tests' SplitMix64 generator, so a failure reproduces.
+extension Mutator: RandomNumberGenerator {}
