@@ -100,16 +100,7 @@ extension DemoCommand {
             out.line(out.styled("The sandbox now:", .bold))
             out.line(try await SandboxReport.load(from: SandboxStore(path: sandbox.statePath)).text)
         }
-        if context.arguments.flag("clean") {
-            try? FileManager.default.removeItem(atPath: directory)
-            out.line("Removed \(directory) (--clean).")
-        } else {
-            out.line("Look closer:")
-            out.line("  rekey status \(journal)")
-            out.line("  rekey log \(journal) --verify")
-            out.line("  rekey sandbox show \(directory)")
-            out.line("  cat \(directory)/apps/api.env")
-        }
+        closing(directory: directory, journal: journal)
         return .success
     }
 }

@@ -74,6 +74,13 @@ struct DemoCommand {
         out.line()
         out.line(out.styled("The environment now:", .bold))
         out.line(try await SandboxReport.load(from: SandboxStore(path: sandbox.statePath)).text)
+        closing(directory: directory, journal: journal)
+        return .success
+    }
+
+    /// Removes the sandbox (`--clean`) or says how to look closer at it.
+    func closing(directory: String, journal: String) {
+        let out = context.terminal.out
         if context.arguments.flag("clean") {
             try? FileManager.default.removeItem(atPath: directory)
             out.line("Removed \(directory) (--clean).")
@@ -84,6 +91,5 @@ struct DemoCommand {
             out.line("  rekey sandbox show \(directory)")
             out.line("  cat \(directory)/apps/api.env")
         }
-        return .success
     }
 }

@@ -282,36 +282,7 @@ public struct RotationExecutor: Sendable {
             // A wait ended early for a stop request: nothing happened that isn't journaled.
             return ItemReturn(ref: ref, records: records)
         } catch {
-            let (message, retryable, pause) = Self.classify(error)
-            do {
-                if pause {
-                    records.append(
-                        try await journal.append(
-                            JournalEntry(
-                                type: .paused,
-                                step: ref.step,
-                                item: ref.item,
-                                data: RecordData(outcome: Self.manualRequest(error)?.outcome, message: message)
-                            )
-                        )
-                    )
-                    observer.handle(.waiting(ref, message: message))
-                } else {
-                    records.append(
-                        try await journal.append(
-                            JournalEntry(
-                                type: .failed,
-                                step: ref.step,
-                                item: ref.item,
-                                data: RecordData(error: message, retryable: retryable)
-                            )
-                        )
-                    )
-                    observer.handle(.itemFailed(ref, error: message, retryable: retryable))
-                }
-            } catch {
-                return ItemReturn(ref: ref, records: records, journalError: error)
-            }
+            return await journalFailure(error, of: ref, after: records, journal: journal)
         }
         return ItemReturn(ref: ref, records: records)
     }
@@ -354,42 +325,40 @@ public struct RotationExecutor: Sendable {
         } catch is RunInterrupted {
             return ItemReturn(ref: ref, records: records)
         } catch {
-            let (message, retryable, pause) = Self.classify(error)
-            do {
-                if pause {
-                    // A person must restore something by hand (a manual target): `rekey abort` continues.
-                    records.append(
-                        try await journal.append(
-                            JournalEntry(
-                                type: .paused,
-                                step: ref.step,
-                                item: ref.item,
-                                data: RecordData(outcome: Self.manualRequest(error)?.outcome, message: message)
-                            )
-                        )
-                    )
-                    observer.handle(.waiting(ref, message: message))
-                    return ItemReturn(ref: ref, records: records)
-                }
-                records.append(
-                    try await journal.append(
-                        JournalEntry(
-                            type: .failed,
-                            step: ref.step,
-                            item: ref.item,
-                            data: RecordData(error: message, retryable: retryable)
-                        )
-                    )
-                )
-                observer.handle(.itemFailed(ref, error: message, retryable: retryable))
-            } catch {
-                return ItemReturn(ref: ref, records: records, journalError: error)
-            }
+            // A pause here means a person must restore something by hand (a manual target): `rekey abort`
+            // continues.
+            return await journalFailure(error, of: ref, after: records, journal: journal)
         }
         return ItemReturn(ref: ref, records: records)
     }
 
     // MARK: - Helpers
+
+    /// Journals why an item stopped: `paused` (a person must act; with the manual request, if any) or
+    /// `failed` (with whether a resume may succeed unchanged), and tells the observer.
+    private func journalFailure(
+        _ error: any Error,
+        of ref: ItemRef,
+        after records: [JournalRecord],
+        journal: JournalWriter
+    ) async -> ItemReturn {
+        var records = records
+        let (message, retryable, pause) = Self.classify(error)
+        do {
+            let data =
+                pause
+                ? RecordData(outcome: Self.manualRequest(error)?.outcome, message: message)
+                : RecordData(error: message, retryable: retryable)
+            records.append(
+                try await journal.append(
+                    JournalEntry(type: pause ? .paused : .failed, step: ref.step, item: ref.item, data: data)))
+            observer.handle(
+                pause ? .waiting(ref, message: message) : .itemFailed(ref, error: message, retryable: retryable))
+        } catch {
+            return ItemReturn(ref: ref, records: records, journalError: error)
+        }
+        return ItemReturn(ref: ref, records: records)
+    }
 
     private func apply(
         _ returned: ItemReturn,
