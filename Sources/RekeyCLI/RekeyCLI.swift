@@ -125,7 +125,7 @@ struct CommandContext: Sendable {
     /// A step id from an option or argument, checked against the known steps.
     func step(_ value: String) throws(UsageError) -> StepID {
         let known = ProcedureCatalog.everyStep
-        guard known.contains(StepID(value)) else {
+        guard let step = StepID(value), known.contains(step) else {
             let hint =
                 Spelling.suggestion(for: value, among: known.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
             throw UsageError.invalid(
@@ -133,6 +133,6 @@ struct CommandContext: Sendable {
                 command: arguments.commandPath
             )
         }
-        return StepID(value)
+        return step
     }
 }

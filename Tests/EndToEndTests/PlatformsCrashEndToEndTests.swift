@@ -46,8 +46,9 @@ import Testing
     static func resolve(_ template: String, in fixture: PlatformFixture) async throws -> String {
         guard let hash = template.firstIndex(of: "#") else { return template }
         let index = Int(template[template.index(after: hash)...])!
-        let step = StepID(
-            String(template[template.index(after: template.firstIndex(of: ":")!)..<template.index(before: hash)]))
+        let step = try #require(
+            StepID(
+                String(template[template.index(after: template.firstIndex(of: ":")!)..<template.index(before: hash)])))
         let plan = try await RekeyProcess.run(
             ["plan", fixture.playbook, "--json"], environment: PlatformFixture.environment)
         let json = try JSONValue.parse(Array(plan.stdout.utf8))

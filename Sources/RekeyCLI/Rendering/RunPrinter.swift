@@ -109,8 +109,8 @@ final class RunPrinter: RunObserver {
             message = "Paused at \(paused): \(reason)"
             headline = "paused at \(paused)"
             step = paused
-        case .failed(let ref, let error, let unavailable):
-            code = unavailable ? .unavailable : .stepFailed
+        case .failed(let ref, let error, let kind):
+            code = ExitCode(failure: kind)
             message = "\(ref) failed: \(error)\nThe journal is consistent; fix the cause, then resume."
             headline = "\(ref.step) failed"
             step = ref.step

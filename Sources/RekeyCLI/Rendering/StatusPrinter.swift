@@ -119,12 +119,7 @@ struct StatusPrinter {
                     "  " + out.styled("✗", .red)
                         + " \(failure.ref) (attempt \(failure.attempt)\(failure.at.map { ", \($0)" } ?? "")):")
                 out.line("      \(failure.error)")
-                out.line(
-                    "      "
-                        + (failure.retryable
-                            ? "Looks transient (the platform or the network): resuming may be enough."
-                            : "Resuming repeats the same failure until its cause is fixed.")
-                )
+                out.line("      " + Self.advice(failure.kind))
             }
         } else if let waiting = status.steps.first(where: { $0.state == .waiting }) {
             out.line()
@@ -172,8 +167,26 @@ struct StatusPrinter {
         var ref: ItemRef
         var error: String
         var attempt: Int
-        var retryable: Bool
+        var kind: FailureKind
         var at: Timestamp?
+    }
+
+    /// What a failure of `kind` means for the person reading `explain`.
+    static func advice(_ kind: FailureKind) -> String {
+        switch kind {
+        case .transient, .rateLimited:
+            "Looks transient (the platform or the network): resuming may be enough."
+        case .unavailable:
+            "The platform stayed unavailable after every retry: resume when it answers again."
+        case .refused:
+            "Refused (the platform, a deployment tool or a file): fix the cause named above, then resume."
+        case .invalid:
+            "The world does not match what the step needs: resuming repeats the failure until its cause is fixed."
+        case .unsafe:
+            "Unsafe to go on: fix what the message names, or override the check explicitly with a reason."
+        case .needsPerson:
+            "A person must act as the message says, then resume."
+        }
     }
 
     private func failedItems(machine: RotationStateMachine, contents: JournalContents) -> [Failure] {
@@ -183,10 +196,10 @@ struct StatusPrinter {
                 let ref = ItemRef(step: step.id, item: item.id)
                 let undo = machine.undoStatus(of: ref)
                 let at = contents.records.last { $0.type == .failed && $0.step == ref.step && $0.item == ref.item }?.at
-                if case .failed(let error, let attempt, let retryable)? = machine.status(of: ref) {
-                    failures.append(Failure(ref: ref, error: error, attempt: attempt, retryable: retryable, at: at))
+                if case .failed(let error, let attempt, let kind)? = machine.status(of: ref) {
+                    failures.append(Failure(ref: ref, error: error, attempt: attempt, kind: kind, at: at))
                 } else if case .failed(let error)? = undo {
-                    failures.append(Failure(ref: ref, error: "undo: \(error)", attempt: 1, retryable: false, at: at))
+                    failures.append(Failure(ref: ref, error: "undo: \(error)", attempt: 1, kind: .invalid, at: at))
                 }
             }
         }
@@ -231,7 +244,7 @@ struct StatusPrinter {
                     "Safe: 'rekey resume \(journal)'. Done items are not repeated; an interrupted item re-checks the "
                         + "platform before acting.")
                 let changed = status.steps.filter {
-                    RotationStateMachine.reversibleSteps.contains($0.id) && $0.startedAt != nil
+                    StepCatalog.reversibleSteps.contains($0.id) && $0.startedAt != nil
                 }
                 lines.append(
                     "Safe: 'rekey abort \(journal)' rolls back"

@@ -1,3 +1,5 @@
+import RekeyCore
+
 /// How a `rekey` process ends. One enum for the whole tool, so that CI can branch on the code and
 /// `rekey help exit-codes` can never disagree with what the commands do.
 public enum ExitCode: Int32, CaseIterable, Sendable {
@@ -17,6 +19,16 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
     case locked = 75
     /// Interrupted (Ctrl-C or a signal); the journal is consistent.
     case interrupted = 130
+
+    /// The code of a run that stopped on a failure of `kind`: a person must act (3), the platform stayed
+    /// unavailable (69), anything else is a failed step (1).
+    public init(failure kind: FailureKind) {
+        switch kind {
+        case .needsPerson: self = .paused
+        case .unavailable: self = .unavailable
+        case .transient, .rateLimited, .refused, .invalid, .unsafe: self = .stepFailed
+        }
+    }
 
     /// A short kebab-case name, as printed in `rekey help exit-codes`.
     public var name: String {

@@ -71,8 +71,9 @@ public struct RotationExecutor: Sendable {
         limits: RotationStateMachine.RunLimits
     ) async throws -> RunResult {
         machine.beginRun()
-        let secrets = SecretResolver(platform: platform) { [retry, clock, observer] what, operation in
-            try await Self.retrying(what, retry: retry, clock: clock, observer: observer, operation)
+        let retrier = Retrier(policy: retry, clock: clock, observer: observer)
+        let secrets = SecretResolver(platform: platform) { what, operation in
+            try await retrier.read(what, operation)
         }
         var outcomes = Self.outcomes(of: machine)
         // The current step's outcomes join `outcomes` when it completes: items read only earlier steps'
@@ -192,9 +193,8 @@ public struct RotationExecutor: Sendable {
 
                     case .halt(let reason):
                         switch reason {
-                        case .failed(let ref, let error):
-                            return .failed(
-                                ref, error: error, platformUnavailable: error.hasPrefix("platform unavailable"))
+                        case .failed(let ref, let error, let kind):
+                            return .failed(ref, error: error, kind: kind)
                         case .paused(let step, let why):
                             return .paused(step, reason: why)
                         }
@@ -220,9 +220,7 @@ public struct RotationExecutor: Sendable {
         journal: JournalWriter
     ) async -> ItemReturn {
         var records: [JournalRecord] = []
-        guard let behavior = StepCatalog.behavior(for: ref.step) else {
-            preconditionFailure("no behaviour for planned step \(ref.step)")
-        }
+        let behavior = StepCatalog.behavior(for: ref.step)
         let started = clock.now()
         // An item with no intent in the journal (attempt 1) never started its side effect, so a listing
         // taken after the journal was replayed is enough to observe it (one listing serves the whole
@@ -289,9 +287,7 @@ public struct RotationExecutor: Sendable {
 
     private func undoItem(_ ref: ItemRef, context: StepContext, journal: JournalWriter) async -> ItemReturn {
         var records: [JournalRecord] = []
-        guard let behavior = StepCatalog.behavior(for: ref.step) else {
-            preconditionFailure("no behaviour for planned step \(ref.step)")
-        }
+        let behavior = StepCatalog.behavior(for: ref.step)
         do {
             records.append(
                 try await journal.append(
@@ -343,12 +339,14 @@ public struct RotationExecutor: Sendable {
         journal: JournalWriter
     ) async -> ItemReturn {
         var records = records
-        let (message, retryable, pause) = Self.classify(error)
+        let (message, kind) = Self.classify(error)
+        let pause = kind == .needsPerson
+        let retryable = kind.resumeMayFix
         do {
             let data =
                 pause
                 ? RecordData(outcome: Self.manualRequest(error)?.outcome, message: message)
-                : RecordData(error: message, retryable: retryable)
+                : RecordData(error: message, retryable: retryable, kind: kind)
             records.append(
                 try await journal.append(
                     JournalEntry(type: pause ? .paused : .failed, step: ref.step, item: ref.item, data: data)))
@@ -426,20 +424,15 @@ public struct RotationExecutor: Sendable {
         return outcomes
     }
 
-    /// (message, retryable, pause) for an error thrown by a step.
-    static func classify(_ error: any Error) -> (String, Bool, Bool) {
+    /// The message and kind of an error thrown by a step (``FailureKind``): a `needs-person` error pauses
+    /// the run, anything else fails the item.
+    static func classify(_ error: any Error) -> (message: String, kind: FailureKind) {
         switch error {
-        case let error as StepError:
-            if case .pause(let message) = error { return (message, true, true) }
-            if case .awaitingOperator(let request) = error { return (request.message, true, true) }
-            if case .platform(let platformError) = error {
-                return (platformError.description, platformError.isRetryable, false)
-            }
-            return (error.description, error.isRetryable, false)
-        case let error as PlatformError:
-            return (error.description, error.isRetryable, false)
-        default:
-            return ("\(error)", false, false)
+        case StepError.pause(let message): (message, .needsPerson)
+        case StepError.awaitingOperator(let request): (request.message, .needsPerson)
+        case StepError.platform(let error): (error.description, error.failureKind)
+        case let error as any ClassifiedError & CustomStringConvertible: (error.description, error.failureKind)
+        default: ("\(error)", FailureKind(of: error))
         }
     }
 
@@ -447,29 +440,6 @@ public struct RotationExecutor: Sendable {
     static func manualRequest(_ error: any Error) -> ManualRequest? {
         guard case .awaitingOperator(let request)? = error as? StepError else { return nil }
         return request
-    }
-
-    static func retrying<T: Sendable>(
-        _ what: String,
-        retry: RetryPolicy,
-        clock: EngineClock,
-        observer: any RunObserver,
-        _ operation: @Sendable () async throws -> T
-    ) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await operation()
-            } catch let error as PlatformError where error.isRetryable {
-                guard attempt < retry.maxAttempts else {
-                    throw PlatformError.unavailable("\(what): gave up after \(attempt) attempts: \(error)")
-                }
-                let delay = retry.delay(forRetry: attempt, retryAfter: error.retryAfter)
-                observer.handle(.retrying(nil, error: error.description, delaySeconds: delay, attempt: attempt))
-                try await clock.sleep(delay)
-                attempt += 1
-            }
-        }
     }
 }
 

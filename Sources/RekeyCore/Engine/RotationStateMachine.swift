@@ -28,7 +28,7 @@ public struct RotationStateMachine: Sendable {
         /// Its intent is journaled but not its outcome.
         case started(attempt: Int)
         case done(ItemOutcome, adopted: Bool)
-        case failed(error: String, attempt: Int, retryable: Bool)
+        case failed(error: String, attempt: Int, kind: FailureKind)
 
         /// Whether the item is done.
         public var isDone: Bool {
@@ -48,7 +48,7 @@ public struct RotationStateMachine: Sendable {
     /// Why the run must stop now.
     public enum HaltReason: Sendable, Equatable {
         /// An item failed in this run.
-        case failed(ItemRef, error: String)
+        case failed(ItemRef, error: String, kind: FailureKind)
         /// An item is waiting (a gate, a guided action) and the run paused.
         case paused(StepID, reason: String)
     }
@@ -142,7 +142,9 @@ public struct RotationStateMachine: Sendable {
         switch record.type {
         case .plan:
             guard record.seq == 0 else { throw fail(record, "a plan record after the start") }
-        case .note, .reveal:
+        case .note, .reveal, .check:
+            break
+        case .override:
             break
         case .approval:
             let step = try knownStep(record)
@@ -184,9 +186,9 @@ public struct RotationStateMachine: Sendable {
                 case .failed(_, let n, _): attempt = n
                 default: attempt = 1
                 }
-                items.values[slot] = .failed(error: error, attempt: attempt, retryable: record.data.retryable ?? false)
+                items.values[slot] = .failed(error: error, attempt: attempt, kind: record.data.failureKind)
             }
-            if live { halt = .failed(ref, error: error) }
+            if live { halt = .failed(ref, error: error, kind: record.data.failureKind) }
         case .paused:
             if live, let step = record.step {
                 halt = .paused(step, reason: record.data.message ?? "waiting")
@@ -332,9 +334,9 @@ public struct RotationStateMachine: Sendable {
         return nil
     }
 
-    /// Whether `step` is the gate kind (completes on verification or approval), as its behaviour declares
-    /// (``StepBehavior/isGate``).
-    public func isGate(_ step: StepID) -> Bool { StepCatalog.gateSteps.contains(step) }
+    /// Whether `step` is the gate kind (completes on verification or approval), as the plan recorded
+    /// (``PlannedStep/isGate``).
+    public func isGate(_ step: StepID) -> Bool { plan.step(step)?.isGate ?? false }
 
     /// Whether `step` needs an approval before it starts.
     public func requiresApproval(_ step: StepID) -> Bool {
@@ -350,7 +352,7 @@ public struct RotationStateMachine: Sendable {
 
     private mutating func computeUndoPlan() {
         undoOrder = []
-        for step in plan.steps.reversed() where Self.reversibleSteps.contains(step.id) {
+        for step in plan.steps.reversed() where step.undoKind.isReversible {
             for item in step.items.reversed() {
                 let ref = ItemRef(step: step.id, item: item.id)
                 switch items[ref] {
@@ -362,9 +364,6 @@ public struct RotationStateMachine: Sendable {
             }
         }
     }
-
-    /// Steps with a rollback action, as their behaviours declare (``StepBehavior/isReversible``).
-    public static var reversibleSteps: Set<StepID> { StepCatalog.reversibleSteps }
 
     private func knownStep(_ record: JournalRecord) throws(TransitionError) -> StepID {
         guard let step = record.step, plan.step(step) != nil else {

@@ -7,7 +7,7 @@ public enum RunResult: Sendable, Equatable {
     /// Waiting for an approval, a gate or a human action; resume later.
     case paused(StepID, reason: String)
     /// An item failed; the journal is consistent and `resume` retries it.
-    case failed(ItemRef, error: String, platformUnavailable: Bool)
+    case failed(ItemRef, error: String, kind: FailureKind)
     /// The rotation was rolled back.
     case aborted
     /// A stop was requested (SIGINT, SIGTERM); in-flight items finished and the journal is consistent.

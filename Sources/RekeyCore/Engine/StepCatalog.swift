@@ -1,34 +1,43 @@
-/// The behaviour of every known step, whatever the platform.
+/// The behaviour of every step, whatever the platform.
 ///
-/// The table is the one place that knows every step: the state machine reads each step's traits here
-/// (``StepBehavior/isGate``, ``StepBehavior/isReversible``), the executor its behaviour, and
-/// ``SealingRequirement`` whether it seals. A new platform adds its steps to ``all`` and its procedure to
-/// ``ProcedureCatalog/families``.
+/// The one place that maps a ``StepID`` to its type, with an exhaustive `switch`: a new step is a new
+/// case of ``StepID`` and a new type, and the compiler asks for the line here. The state machine reads a
+/// step's traits from the plan (which records them), the planner and the executor its behaviour.
 public enum StepCatalog {
-    /// Every step's behaviour (each step id once).
-    public static let all: [any StepBehavior] = [
-        // Inngest Cloud (and the sandbox).
-        CreateSigningKeyStep(), StageSigningKeysStep(), CreateEventKeysStep(), StageEventKeysStep(),
-        ConfirmRedeployStep(), RotateSigningKeyStep(), ResyncAppsStep(), DeleteOldEventKeysStep(),
-        DropFallbackStep(),
-        // API keys (EventNerds, exec plugins).
-        CreateAPIKeysStep(), StageAPIKeysStep(), PromoteAPIKeysStep(), DeleteOldAPIKeysStep(),
-        // Self-hosted Inngest.
-        GenerateSigningKeyStep(), GenerateEventKeysStep(), AddEventKeysStep(), InstallSigningKeyStep(),
-        DropOldEventKeysStep(),
-    ]
-
-    private static let byID: [StepID: any StepBehavior] = Dictionary(
-        all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-
-    /// The behaviour of `step`, or `nil` for an unknown step id.
-    public static func behavior(for step: StepID) -> (any StepBehavior)? {
-        byID[step]
+    /// The behaviour of `step`.
+    public static func behavior(for step: StepID) -> any StepBehavior {
+        switch step {
+        case .createSigningKey: CreateSigningKeyStep()
+        case .stageSigningKeys: StageSigningKeysStep()
+        case .createEventKeys: CreateEventKeysStep()
+        case .stageEventKeys: StageEventKeysStep()
+        case .confirmRedeploy: ConfirmRedeployStep()
+        case .rotateSigningKey: RotateSigningKeyStep()
+        case .resyncApps: ResyncAppsStep()
+        case .deleteOldEventKeys: DeleteOldEventKeysStep()
+        case .dropFallback: DropFallbackStep()
+        case .createAPIKeys: CreateAPIKeysStep()
+        case .stageAPIKeys: StageAPIKeysStep()
+        case .promoteAPIKeys: PromoteAPIKeysStep()
+        case .deleteOldAPIKeys: DeleteOldAPIKeysStep()
+        case .generateSigningKey: GenerateSigningKeyStep()
+        case .generateEventKeys: GenerateEventKeysStep()
+        case .addEventKeys: AddEventKeysStep()
+        case .installSigningKey: InstallSigningKeyStep()
+        case .dropOldEventKeys: DropOldEventKeysStep()
+        }
     }
 
-    /// The steps whose items `rekey abort` rolls back.
-    public static let reversibleSteps: Set<StepID> = Set(all.filter(\.isReversible).map(\.id))
+    /// Every step's behaviour, in ``StepID`` order.
+    public static var all: [any StepBehavior] { StepID.allCases.map(behavior(for:)) }
 
-    /// The gate steps (they complete when every item verified, or on one approval of the whole step).
-    public static let gateSteps: Set<StepID> = Set(all.filter(\.isGate).map(\.id))
+    /// The steps whose items `rekey abort` rolls back (as their types declare).
+    public static let reversibleSteps: Set<StepID> = Set(StepID.allCases.filter { behavior(for: $0).isReversible })
+
+    /// The gate steps (as their types declare).
+    public static let gateSteps: Set<StepID> = Set(StepID.allCases.filter { behavior(for: $0).isGate })
+
+    /// The steps that can't be undone (as their types declare).
+    public static let irreversibleSteps: Set<StepID> = Set(
+        StepID.allCases.filter { behavior(for: $0).undo == .irreversible })
 }

@@ -116,22 +116,14 @@ public struct StepContext: Sendable {
 
     // MARK: - Platform calls
 
+    /// The retrier of this item's platform calls (``Retrier``).
+    public var retrier: Retrier {
+        Retrier(policy: retry, clock: clock, observer: observer, governor: governor, item: item)
+    }
+
     /// Runs a read-only platform call, retrying transient failures with backoff.
     public func read<T: Sendable>(_ what: String, _ operation: @Sendable () async throws -> T) async throws -> T {
-        var retry = 1
-        while true {
-            do {
-                let result = try await operation()
-                governor?.succeeded()
-                return result
-            } catch let error as PlatformError where error.isRetryable {
-                guard retry < self.retry.maxAttempts else {
-                    throw PlatformError.unavailable("\(what): gave up after \(retry) attempts: \(error)")
-                }
-                try await backoff(error, retry: retry)
-                retry += 1
-            }
-        }
+        try await retrier.read(what, operation)
     }
 
     /// Runs a platform write that must not happen twice.
@@ -144,31 +136,7 @@ public struct StepContext: Sendable {
         reconcile: @Sendable () async throws -> T?,
         perform: @Sendable () async throws -> T
     ) async throws -> T {
-        var retry = 1
-        while true {
-            do {
-                let result = try await perform()
-                governor?.succeeded()
-                return result
-            } catch let error as PlatformError where error.isRetryable {
-                guard retry < self.retry.maxAttempts else {
-                    throw PlatformError.unavailable("\(what): gave up after \(retry) attempts: \(error)")
-                }
-                try await backoff(error, retry: retry)
-                if let found = try await read("check whether '\(what)' happened", reconcile) {
-                    observer.handle(.note("\(item): the platform had applied '\(what)' before the error; adopted it"))
-                    return found
-                }
-                retry += 1
-            }
-        }
-    }
-
-    private func backoff(_ error: PlatformError, retry: Int) async throws {
-        if case .rateLimited = error { governor?.throttled() }
-        let delay = self.retry.delay(forRetry: retry, retryAfter: error.retryAfter)
-        observer.handle(.retrying(item, error: error.description, delaySeconds: delay, attempt: retry))
-        try await clock.sleep(delay)
+        try await retrier.write(what, reconcile: reconcile, perform: perform)
     }
 
     // MARK: - Waiting for the platform

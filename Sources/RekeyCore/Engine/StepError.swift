@@ -29,11 +29,17 @@ public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether resuming without changes may succeed.
-    public var isRetryable: Bool {
+    public var isRetryable: Bool { failureKind.resumeMayFix }
+}
+
+extension StepError: ClassifiedError {
+    public var failureKind: FailureKind {
         switch self {
-        case .platform(let error): error.isRetryable
-        case .pause, .awaitingOperator: true
-        default: false
+        case .verificationFailed, .precondition: .invalid
+        case .hazard: .unsafe
+        case .pause, .awaitingOperator: .needsPerson
+        case .platform(let error): error.failureKind
+        case .target: .refused
         }
     }
 }

@@ -38,7 +38,7 @@ public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
         case "before-effect", "after-effect":
             let target = parts[1].split(separator: "/", maxSplits: 1).map(String.init)
             guard target.count == 2 else { return nil }
-            let step = StepID(target[0])
+            guard let step = StepID(target[0]) else { return nil }
             self =
                 parts[0] == "before-effect"
                 ? .beforeEffect(step: step, item: target[1]) : .afterEffect(step: step, item: target[1])

@@ -99,6 +99,11 @@ struct JournalLineDecoder {
             case "durationMs": return seen.once(11) && decoder.field(&data.durationMs) { $0.integer() }
             case "variable": return seen.once(12) && decoder.field(&data.variable) { $0.string() }
             case "fingerprint": return seen.once(13) && decoder.field(&data.fingerprint) { $0.fingerprint() }
+            case "kind":
+                return seen.once(14) && decoder.field(&data.kind) { $0.string().flatMap(FailureKind.init(rawValue:)) }
+            case "check": return seen.once(15) && decoder.field(&data.check) { $0.string() }
+            case "verdict": return seen.once(16) && decoder.field(&data.verdict) { $0.string() }
+            case "reason": return seen.once(17) && decoder.field(&data.reason) { $0.string() }
             // `plan` (record 0) and anything unknown: the Codable path.
             default: return false
             }
@@ -176,14 +181,14 @@ struct JournalLineDecoder {
         if let raw = rawString() {
             for known in steps.known where known.bytes.elementsEqual(raw) { return known.id }
             if let name = String(validating: raw, as: UTF8.self) {
-                let id = StepID(rawValue: name)
+                guard let id = StepID(rawValue: name) else { return nil }
                 if steps.known.count < 64 { steps.known.append((Array(raw), id)) }
                 return id
             }
             return nil
         }
         index = start
-        return string().map(StepID.init(rawValue:))
+        return string().flatMap(StepID.init(rawValue:))
     }
 
     /// The bytes of a string without escapes or control characters (still to be validated as UTF-8);

@@ -144,18 +144,22 @@ enum JournalLineEncoder {
             member("adopted", data.adopted)
             member("attempt", data.attempt)
             member("by", data.by)
+            member("check", data.check)
             member("durationMs", data.durationMs)
             member("error", data.error)
             member("fingerprint", data.fingerprint)
             member("idempotencyKey", data.idempotencyKey)
+            member("kind", data.kind?.rawValue)
             member("message", data.message)
             if let value = data.outcome {
                 key("outcome")
                 outcome(value)
             }
             member("planHash", data.planHash)
+            member("reason", data.reason)
             member("retryable", data.retryable)
             member("variable", data.variable)
+            member("verdict", data.verdict)
             member("via", data.via)
             close()
         }

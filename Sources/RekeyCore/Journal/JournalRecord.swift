@@ -110,6 +110,11 @@ public enum RecordType: String, Sendable, Codable, CaseIterable {
     /// A person was shown a secret by `rekey reveal`: who, when, which app and variable, the value's
     /// fingerprint (never the value); no state change.
     case reveal
+    /// A safety check rekey made before an irreversible or outage-capable action, or at a gate: what it
+    /// read and its verdict (`check`, `verdict`, `message`, `outcome.observed`); no state change.
+    case check
+    /// A person overrode a failed check, naming it and giving a reason (`check`, `reason`, `by`, `via`).
+    case override
 }
 
 /// The details of a record. Fields are optional and only those relevant to the record type are set.
@@ -154,6 +159,14 @@ public struct RecordData: Sendable, Equatable, Codable {
     public var variable: String?
     /// The fingerprint of the value shown (`reveal`).
     public var fingerprint: Fingerprint?
+    /// What kind of failure it was (`failed`); `nil` in journals written before rekey recorded kinds.
+    public var kind: FailureKind?
+    /// The check concerned (`check`, `override`), e.g. `preflight:rotate-signing-key/signing-key`.
+    public var check: String?
+    /// The verdict of a check: `pass`, `fail` or `overridden` (`check`).
+    public var verdict: String?
+    /// Why a person overrode a check (`override`).
+    public var reason: String?
 
     public init(
         plan: RotationPlan? = nil,
@@ -170,7 +183,11 @@ public struct RecordData: Sendable, Equatable, Codable {
         message: String? = nil,
         durationMs: Int? = nil,
         variable: String? = nil,
-        fingerprint: Fingerprint? = nil
+        fingerprint: Fingerprint? = nil,
+        kind: FailureKind? = nil,
+        check: String? = nil,
+        verdict: String? = nil,
+        reason: String? = nil
     ) {
         self.planStorage = plan.map { [$0] } ?? []
         self.outcomeStorage = outcome.map { [$0] } ?? []
@@ -187,11 +204,15 @@ public struct RecordData: Sendable, Equatable, Codable {
         self.durationMs = durationMs
         self.variable = variable
         self.fingerprint = fingerprint
+        self.kind = kind
+        self.check = check
+        self.verdict = verdict
+        self.reason = reason
     }
 
     enum CodingKeys: String, CodingKey {
         case plan, outcome, action, idempotencyKey, attempt, adopted, error, retryable, by, via, planHash, message
-        case durationMs, variable, fingerprint
+        case durationMs, variable, fingerprint, kind, check, verdict, reason
     }
 
     // As the synthesized conformance would be: every field optional, absent when nil.
@@ -212,7 +233,11 @@ public struct RecordData: Sendable, Equatable, Codable {
             message: try container.decodeIfPresent(String.self, forKey: .message),
             durationMs: try container.decodeIfPresent(Int.self, forKey: .durationMs),
             variable: try container.decodeIfPresent(String.self, forKey: .variable),
-            fingerprint: try container.decodeIfPresent(Fingerprint.self, forKey: .fingerprint)
+            fingerprint: try container.decodeIfPresent(Fingerprint.self, forKey: .fingerprint),
+            kind: try container.decodeIfPresent(FailureKind.self, forKey: .kind),
+            check: try container.decodeIfPresent(String.self, forKey: .check),
+            verdict: try container.decodeIfPresent(String.self, forKey: .verdict),
+            reason: try container.decodeIfPresent(String.self, forKey: .reason)
         )
     }
 
@@ -233,6 +258,18 @@ public struct RecordData: Sendable, Equatable, Codable {
         try container.encodeIfPresent(durationMs, forKey: .durationMs)
         try container.encodeIfPresent(variable, forKey: .variable)
         try container.encodeIfPresent(fingerprint, forKey: .fingerprint)
+        try container.encodeIfPresent(kind, forKey: .kind)
+        try container.encodeIfPresent(check, forKey: .check)
+        try container.encodeIfPresent(verdict, forKey: .verdict)
+        try container.encodeIfPresent(reason, forKey: .reason)
+    }
+}
+
+extension RecordData {
+    /// The kind of failure a `failed` record reports (for records written before rekey recorded kinds,
+    /// what their `retryable` flag and message imply).
+    public var failureKind: FailureKind {
+        kind ?? .legacy(error: error, retryable: retryable)
     }
 }
 

@@ -81,18 +81,8 @@ public struct CriticalPath: Sendable, Equatable {
         Double(roundTrips) * latency
     }
 
-    /// The cost of a step of the Inngest procedure (see the type's discussion); other steps are taken
-    /// to mutate keys (one listing, then a write and its read-back per item).
+    /// The cost of `step`, as its type declares (``StepBehavior/cost``).
     public static func cost(of step: StepID) -> Cost {
-        switch step {
-        case .createSigningKey, .createEventKeys, .rotateSigningKey, .deleteOldEventKeys:
-            Cost(before: 1, perItem: 2)
-        case .stageSigningKeys, .stageEventKeys:
-            Cost(perItem: 0)
-        case .confirmRedeploy, .resyncApps, .dropFallback:
-            Cost(perItem: 1)
-        default:
-            Cost(before: 1, perItem: 2)
-        }
+        StepCatalog.behavior(for: step).cost
     }
 }

@@ -290,6 +290,10 @@ public struct PlannedStep: Sendable, Equatable, Codable {
     public var requiresApproval: Bool
     /// Whether the platform's API performs it (`false`: a human does, rekey observes).
     public var automatic: Bool
+    /// Whether the step is a gate (``StepBehavior/isGate``); `nil` in plans made before rekey recorded it.
+    public var gate: Bool?
+    /// What `rekey abort` does with it (``StepBehavior/undo``); `nil` in plans made before rekey recorded it.
+    public var undo: StepUndo?
 
     public init(
         id: StepID,
@@ -297,7 +301,9 @@ public struct PlannedStep: Sendable, Equatable, Codable {
         items: [PlannedItem],
         pointOfNoReturn: Bool,
         requiresApproval: Bool,
-        automatic: Bool
+        automatic: Bool,
+        gate: Bool? = nil,
+        undo: StepUndo? = nil
     ) {
         self.id = id
         self.title = title
@@ -305,7 +311,15 @@ public struct PlannedStep: Sendable, Equatable, Codable {
         self.pointOfNoReturn = pointOfNoReturn
         self.requiresApproval = requiresApproval
         self.automatic = automatic
+        self.gate = gate
+        self.undo = undo
     }
+
+    /// Whether the step is a gate: as the plan recorded, else as its type declares (older plans).
+    public var isGate: Bool { gate ?? StepCatalog.behavior(for: id).isGate }
+
+    /// What `rekey abort` does with the step: as the plan recorded, else as its type declares (older plans).
+    public var undoKind: StepUndo { undo ?? StepCatalog.behavior(for: id).undo }
 }
 
 /// One item of a step.

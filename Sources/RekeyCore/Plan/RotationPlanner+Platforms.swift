@@ -1,8 +1,7 @@
 import Foundation
 
-// Planning for the platforms beyond Inngest Cloud: the API-key procedures (EventNerds, exec plugins),
-// whose live state is a list of keys and one variable per app, and the steps of self-hosted Inngest,
-// whose live state is the Inngest one.
+// Planning the API-key procedures (EventNerds, exec plugins), whose live state is a list of keys and one
+// variable per app.
 
 extension RotationPlanner {
     /// Whether the playbook rotates API keys (its steps are the API-key procedure's).
@@ -127,19 +126,10 @@ extension RotationPlanner {
         }
         warnings += EarlierRotations.unfinished(near: playbook.path, environment: playbook.environment).map(\.warning)
 
-        let pointOfNoReturn = ProcedureCatalog.pointOfNoReturn(in: playbook.steps)
-        let approvals = Set(playbook.options.requireApproval ?? pointOfNoReturn.map { [$0] } ?? [])
-        let calls = PlannedCalls(
-            platform: platform, playbook: playbook, replacements: [], activeSigningKeyID: "",
-            apiReplacements: replacements)
-        let steps = playbook.steps.map { step in
-            let (title, items, automatic) = plannedAPIKeyStep(
-                step, state: observation.state, replacements: replacements)
-            return calls.annotate(
-                PlannedStep(
-                    id: step, title: title, items: items, pointOfNoReturn: step == pointOfNoReturn,
-                    requiresApproval: approvals.contains(step), automatic: automatic))
-        }
+        let steps = plannedSteps(
+            PlanningInput(
+                playbook: playbook, platform: platform, baseline: observation.state,
+                apiKeyReplacements: replacements))
         let text = (try? FileIO.readText(playbook.path)) ?? ""
         return RotationPlan(
             rotationID: id,
@@ -152,120 +142,5 @@ extension RotationPlanner {
             warnings: warnings,
             apiKeyReplacements: replacements
         )
-    }
-
-    private func plannedAPIKeyStep(_ step: StepID, state: LiveState, replacements: [APIKeyReplacement])
-        -> (String, [PlannedItem], Bool)
-    {
-        let capabilities = platform.capabilities
-        switch step {
-        case .createAPIKeys:
-            return (
-                "Create new API keys: the same names plus the rotation suffix, the same scopes",
-                replacements.map {
-                    PlannedItem(
-                        id: $0.oldID,
-                        summary: "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), "
-                            + CreateAPIKeysStep.scopePhrase($0.scope))
-                },
-                capabilities.contains(.createAPIKey)
-            )
-        case .stageAPIKeys:
-            return (
-                "Give every app the new API key that replaces the one it uses",
-                state.apps.filter { $0.apiKeyID != nil }.map { app in
-                    let replacement = replacements.first { $0.oldID == app.apiKeyID }
-                    return PlannedItem(
-                        id: app.name,
-                        summary: "\(app.name): \(app.apiKeyVariable ?? "?")=<'\(replacement?.newName ?? "?")'> "
-                            + "(was \(app.apiKey?.description ?? "?"))")
-                },
-                true
-            )
-        case .confirmRedeploy:
-            let usage = capabilities.contains(.reportsKeyUsage)
-            return (
-                "Confirm every app was redeployed: its new key is used, its old key no longer",
-                playbook.apps.filter { app in state.app(app.name)?.apiKeyID != nil }.map { app in
-                    let how: String
-                    if case .approval = app.verify { how = "approval" } else { how = usage ? "key usage" : "approval" }
-                    return PlannedItem(id: app.name, summary: "\(app.name): verify by \(how)")
-                },
-                playbook.options.confirmRedeploy.mode != .approve && usage
-            )
-        case .promoteAPIKeys:
-            return (
-                "Promote every new API key to primary",
-                replacements.map {
-                    PlannedItem(id: $0.oldID, summary: "promote '\($0.newName)' (replaces \($0.oldID))")
-                },
-                capabilities.contains(.promoteAPIKey)
-            )
-        case .deleteOldAPIKeys:
-            return (
-                "Delete the old API keys",
-                replacements.map {
-                    PlannedItem(id: $0.oldID, summary: "delete '\($0.oldName ?? $0.oldID)' (\($0.oldID))")
-                },
-                capabilities.contains(.deleteAPIKey)
-            )
-        default:
-            return (step.rawValue, [], true)
-        }
-    }
-
-    // MARK: - Self-hosted Inngest
-
-    /// Title, items and automation of the self-hosted steps (the others are planned like Inngest's).
-    func plannedServerStep(_ step: StepID, replacements: [EventKeyReplacement], active: PlatformKey)
-        -> (String, [PlannedItem], Bool)
-    {
-        let old = active.fingerprint?.hex ?? "?"
-        switch step {
-        case .generateSigningKey:
-            return (
-                "Generate a new signing key (rekey generates it; sealed in the journal)",
-                [
-                    PlannedItem(
-                        id: SigningKeyItem.id, summary: "generate 32 random bytes; the server keeps \(old) for now")
-                ],
-                true
-            )
-        case .generateEventKeys:
-            return (
-                "Generate one new event key per old one (sealed in the journal)",
-                replacements.map { PlannedItem(id: $0.oldID, summary: "generate the replacement of \($0.oldID)") },
-                true
-            )
-        case .addEventKeys:
-            return (
-                "List the old and the new event keys in the server's configuration; restart the server",
-                [
-                    PlannedItem(
-                        id: ServerItem.id,
-                        summary:
-                            "server: \(replacements.count) old + \(replacements.count) new event keys, then restart")
-                ],
-                true
-            )
-        case .installSigningKey:
-            return (
-                "Install the new signing key in the server's configuration; restart it (the old key stops working)",
-                [PlannedItem(id: ServerItem.id, summary: "server: signing key <new> replaces \(old), then restart")],
-                true
-            )
-        case .dropOldEventKeys:
-            return (
-                "Remove the old event keys from the server's configuration; restart the server",
-                [
-                    PlannedItem(
-                        id: ServerItem.id,
-                        summary: "server: only the \(replacements.count) new event keys, then restart")
-                ],
-                true
-            )
-        default:
-            return (step.rawValue, [], true)
-        }
     }
 }

@@ -86,10 +86,10 @@ public struct RotationPlanner: Sendable {
             date: now.dateString,
             rotationID: id
         )
-        let calls = PlannedCalls(
-            platform: platform, playbook: playbook, replacements: replacements, activeSigningKeyID: active.id)
-        let plannedSteps = plannedSteps(baseline: observation.state, replacements: replacements, active: active)
-            .map(calls.annotate)
+        let plannedSteps = plannedSteps(
+            PlanningInput(
+                playbook: playbook, platform: platform, baseline: observation.state,
+                eventKeyReplacements: replacements))
         let text = (try? FileIO.readText(playbook.path)) ?? ""
         return RotationPlan(
             rotationID: id,
@@ -285,90 +285,27 @@ public struct RotationPlanner: Sendable {
 
     // MARK: - Steps
 
-    private func plannedSteps(
-        baseline: LiveState,
-        replacements: [EventKeyReplacement],
-        active: PlatformKey
-    ) -> [PlannedStep] {
-        let capabilities = platform.capabilities
+    /// Every selected step's part of the plan, as its type plans it (``StepBehavior/plan(_:)``), with the
+    /// traits the plan records: the point of no return, the approvals, the gate, what abort does.
+    func plannedSteps(_ input: PlanningInput) -> [PlannedStep] {
         let pointOfNoReturn = ProcedureCatalog.pointOfNoReturn(in: playbook.steps)
         let approvals = Set(playbook.options.requireApproval ?? pointOfNoReturn.map { [$0] } ?? [])
-        let old = active.fingerprint?.hex ?? "?"
-        let appsWithEventKey = baseline.apps.filter { $0.eventKeyID != nil }
-
-        return playbook.steps.map { step in
-            let items: [PlannedItem]
-            let title: String
-            var automatic = true
-            switch step {
-            case .createSigningKey:
-                title = "Create a new signing key (inactive until the rotation)"
-                items = [PlannedItem(id: SigningKeyItem.id, summary: "create an inactive signing key")]
-                automatic = capabilities.contains(.createSigningKey)
-            case .stageSigningKeys:
-                title = "Give every app the new signing key, with the old one as fallback"
-                items = playbook.apps.map {
-                    PlannedItem(
-                        id: $0.name,
-                        summary: "\($0.name): INNGEST_SIGNING_KEY=<new>, INNGEST_SIGNING_KEY_FALLBACK=\(old) "
-                            + "(\($0.target.kind) \(Self.display($0.target)))"
-                    )
-                }
-            case .createEventKeys:
-                title = "Create new event keys, copying each old key's event and IP filters"
-                items = replacements.map {
-                    PlannedItem(
-                        id: $0.oldID,
-                        summary:
-                            "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), \($0.filter.summary)"
-                    )
-                }
-                automatic = capabilities.contains(.createEventKey)
-            case .stageEventKeys:
-                title = "Give every app the new event key that replaces the one it uses"
-                items = appsWithEventKey.map { app in
-                    let replacement = replacements.first { $0.oldID == app.eventKeyID }
-                    return PlannedItem(
-                        id: app.name,
-                        summary: "\(app.name): INNGEST_EVENT_KEY=<'\(replacement?.newName ?? "?")'> "
-                            + "(was \(app.eventKey.description))"
-                    )
-                }
-            case .confirmRedeploy:
-                title = "Confirm every app was redeployed and runs with the new keys"
-                items = playbook.apps.map {
-                    PlannedItem(id: $0.name, summary: "\($0.name): verify by \($0.verify.kind)")
-                }
-                automatic = playbook.options.confirmRedeploy.mode != .approve
-            case .rotateSigningKey:
-                title = "Rotate: promote the new signing key; the platform deletes the old one"
-                items = [
-                    PlannedItem(id: SigningKeyItem.id, summary: "promote the new key; delete \(active.id) (\(old))")
-                ]
-                automatic = capabilities.contains(.promoteSigningKey)
-            case .resyncApps:
-                title = "Resync every app with the new signing key"
-                items = playbook.apps.map { PlannedItem(id: $0.name, summary: "resync \($0.platformID)") }
-                automatic = capabilities.contains(.resyncApp)
-            case .deleteOldEventKeys:
-                title = "Delete the old event keys"
-                items = replacements.map {
-                    PlannedItem(id: $0.oldID, summary: "delete '\($0.oldName ?? $0.oldID)' (\($0.oldID))")
-                }
-                automatic = capabilities.contains(.deleteEventKey)
-            case .dropFallback:
-                title = "Remove INNGEST_SIGNING_KEY_FALLBACK from every app"
-                items = playbook.apps.map { PlannedItem(id: $0.name, summary: "\($0.name): delete the fallback line") }
-            default:
-                (title, items, automatic) = plannedServerStep(step, replacements: replacements, active: active)
-            }
+        return playbook.steps.map { id in
+            let behavior = StepCatalog.behavior(for: id)
+            let plan = behavior.plan(input)
             return PlannedStep(
-                id: step,
-                title: title,
-                items: items,
-                pointOfNoReturn: step == pointOfNoReturn,
-                requiresApproval: approvals.contains(step),
-                automatic: automatic
+                id: id,
+                title: plan.title,
+                items: plan.items.map { item in
+                    var item = item
+                    item.calls = behavior.calls(item.id, input)
+                    return item
+                },
+                pointOfNoReturn: id == pointOfNoReturn,
+                requiresApproval: approvals.contains(id),
+                automatic: plan.automatic,
+                gate: behavior.isGate,
+                undo: behavior.undo
             )
         }
     }

@@ -16,6 +16,8 @@ public enum PlatformCall: Sendable, Hashable, CustomStringConvertible {
     case listApps
     /// Resyncs an app.
     case resyncApp(id: String)
+    /// Writes `change` to a configured server's configuration and restarts it (``ConfiguredKeyServer``).
+    case configureServer(change: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum PlatformCall: Sendable, Hashable, CustomStringConvertible {
             "listApps()"
         case .resyncApp(let id):
             "resyncApp(\(id))"
+        case .configureServer(let change):
+            "configure(\(change)), then restart"
         }
     }
 }

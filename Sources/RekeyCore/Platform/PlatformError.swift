@@ -46,3 +46,15 @@ public enum PlatformError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension PlatformError: ClassifiedError {
+    public var failureKind: FailureKind {
+        switch self {
+        case .transient: .transient
+        case .rateLimited: .rateLimited
+        case .unavailable: .unavailable
+        case .rejected, .unauthorized, .unsupported: .refused
+        case .notFound, .invalidResponse: .invalid
+        }
+    }
+}

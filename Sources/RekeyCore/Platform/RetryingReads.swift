@@ -15,24 +15,20 @@ public struct RetryingReads: Platform, PlatformCallDescribing {
         self.observer = observer
     }
 
+    private var retrier: Retrier { Retrier(policy: retry, clock: clock, observer: observer) }
+
     public var kind: String { base.kind }
     public var capabilities: PlatformCapabilities { base.capabilities }
     public func secretsAreReadable(_ kind: KeyKind) -> Bool { base.secretsAreReadable(kind) }
 
     public func listKeys(_ kind: KeyKind) async throws -> [PlatformKey] {
         let base = self.base
-        return try await RotationExecutor.retrying(
-            "list \(kind.rawValue) keys", retry: retry, clock: clock, observer: observer
-        ) {
-            try await base.listKeys(kind)
-        }
+        return try await retrier.read("list \(kind.rawValue) keys") { try await base.listKeys(kind) }
     }
 
     public func listApps() async throws -> [PlatformApp] {
         let base = self.base
-        return try await RotationExecutor.retrying("list apps", retry: retry, clock: clock, observer: observer) {
-            try await base.listApps()
-        }
+        return try await retrier.read("list apps") { try await base.listApps() }
     }
 
     public func createKey(_ request: NewKeyRequest) async throws -> PlatformKey { try await base.createKey(request) }

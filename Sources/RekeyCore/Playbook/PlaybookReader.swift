@@ -358,8 +358,7 @@ struct PlaybookReader {
     /// A known step id, or a problem.
     private mutating func stepID(_ value: JSONValue, at path: String) -> StepID? {
         guard let name = string(value, at: path) else { return nil }
-        let step = StepID(name)
-        guard family.isKnown(step) else {
+        guard let step = StepID(name), family.isKnown(step) else {
             let known = "known steps: \(family.steps.map(\.rawValue).joined(separator: ", "))"
             var fix = known
             if let suggestion = Spelling.suggestion(for: name, among: family.steps.map(\.rawValue)) {

@@ -232,17 +232,11 @@ public enum ProcedureCatalog {
     /// The steps that stage new values into apps' configuration.
     public static let stageSteps: [StepID] = [.stageSigningKeys, .stageEventKeys, .stageAPIKeys]
 
-    /// The irreversible steps, by precedence: the first present in a step list is its point of no return.
-    public static let irreversibleSteps: [StepID] = [
-        .rotateSigningKey, .installSigningKey, .promoteAPIKeys, .deleteOldEventKeys, .dropOldEventKeys,
-        .deleteOldAPIKeys,
-    ]
-
-    /// The first irreversible step of a step list (`rotate-signing-key` if present, else
-    /// `delete-old-event-keys`, and their equivalents on the other platforms), or `nil`. `abort` can roll
-    /// back only before it.
+    /// The first irreversible step of a step list (``StepUndo/irreversible``, as each step's type declares:
+    /// `rotate-signing-key` in the Inngest procedure, `delete-old-event-keys` when it rotates event keys
+    /// only), or `nil`. `abort` can roll back only before it.
     public static func pointOfNoReturn(in steps: [StepID]) -> StepID? {
-        irreversibleSteps.first { steps.contains($0) }
+        steps.first { StepCatalog.behavior(for: $0).undo == .irreversible }
     }
 
     // MARK: - Dependencies

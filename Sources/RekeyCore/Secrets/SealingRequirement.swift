@@ -8,7 +8,7 @@ public enum SealingRequirement {
     /// The kind of key `step` creates on the platform, if it creates one (as the step declares,
     /// ``StepBehavior/sealing``).
     public static func createdKind(_ step: StepID) -> KeyKind? {
-        if case .whenShownOnce(let kind)? = StepCatalog.behavior(for: step)?.sealing { return kind }
+        if case .whenShownOnce(let kind) = StepCatalog.behavior(for: step).sealing { return kind }
         return nil
     }
 
@@ -16,10 +16,10 @@ public enum SealingRequirement {
     /// whose new secret `platform` shows only once.
     public static func sealingSteps(_ steps: [StepID], platform: any Platform) -> [StepID] {
         steps.filter { step in
-            switch StepCatalog.behavior(for: step)?.sealing {
-            case .always?: true
-            case .whenShownOnce(let kind)?: !platform.secretsAreReadable(kind)
-            case .never?, nil: false
+            switch StepCatalog.behavior(for: step).sealing {
+            case .always: true
+            case .whenShownOnce(let kind): !platform.secretsAreReadable(kind)
+            case .never: false
             }
         }
     }

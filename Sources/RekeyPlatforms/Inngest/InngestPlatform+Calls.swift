@@ -41,6 +41,8 @@ extension InngestPlatform {
             let app = "/apps/\(InngestRESTClient.segment(id))"
             return rest.display("POST", app + "/syncs") + " {url}, reading the sync status from the body (if "
                 + "'pending', " + rest.display("GET", app) + " until its latestSync ends)"
+        case .configureServer:
+            return "none: Inngest Cloud is not configured through a server's configuration"
         }
     }
 }

@@ -178,6 +178,10 @@ public struct SelfHostedPlatform: ConfiguredKeyServer, PlatformCallDescribing {
         case .listKeys(let kind):
             let path = kind == .signing ? "signing" : "events"
             return "read \(configuration.target.summary) (or GET \(api)/v2/keys/\(path))"
+        case .configureServer(let change):
+            return
+                "write \(configuration.target.summary): \(change), then run \(ExecTarget.display(configuration.restart)) "
+                + "(restart, up to \(DurationParser.format(seconds: configuration.restartTimeout)))"
         default:
             return "\(kind): \(call)"
         }

@@ -45,7 +45,7 @@ import Testing
                 "✗  5 confirm-redeploy: Confirm every app was redeployed and runs with the new keys (2/3 items done, then it failed)",
                 "What failed\n  ✗ confirm-redeploy/worker (attempt 1, ",
                 "not found on the platform: the sandbox has no app 'worker'",
-                "Resuming repeats the same failure until its cause is fixed.",
+                "The world does not match what the step needs: resuming repeats the failure until its cause is fixed.",
                 "Not reached: rotate-signing-key has not started.",
                 "Safe: 'rekey abort JOURNAL' rolls back: create-signing-key (1 item), stage-signing-keys (3 items), "
                     + "create-event-keys (2 items), stage-event-keys (3 items).",

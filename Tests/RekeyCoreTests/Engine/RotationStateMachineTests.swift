@@ -143,7 +143,7 @@ import Testing
         m.itemReturned(ItemRef(step: .stageSigningKeys, item: "b"))
         #expect(
             m.nextActions(limits: limits) == [
-                .halt(.failed(ItemRef(step: .stageSigningKeys, item: "a"), error: "disk full"))
+                .halt(.failed(ItemRef(step: .stageSigningKeys, item: "a"), error: "disk full", kind: .invalid))
             ])
     }
 

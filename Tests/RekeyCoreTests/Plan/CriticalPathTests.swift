@@ -34,8 +34,9 @@ import Testing
         #expect(path.roundTrips == CriticalPath.planningRoundTrips)
     }
 
-    @Test func aStepOutsideTheInngestProcedureIsAKeyMutationUnlessToldOtherwise() {
-        let step = StepID("create-api-keys")
+    @Test func aStepCostsWhatItsTypeDeclaresUnlessToldOtherwise() {
+        let step = StepID.createAPIKeys
+        #expect(CriticalPath.cost(of: step) == StepCatalog.behavior(for: step).cost)
         #expect(CriticalPath(steps: [(step, 3)], concurrency: 2).steps[0].roundTrips == 1 + 2 * 2)
         let custom = CriticalPath(steps: [(step, 3)], concurrency: 2, costs: [step: .init(perItem: 1)])
         #expect(custom.steps[0].roundTrips == 2)

@@ -19,7 +19,9 @@ enum PlanFixtures {
                 items: items,
                 pointOfNoReturn: step == .rotateSigningKey,
                 requiresApproval: step == .rotateSigningKey,
-                automatic: true
+                automatic: true,
+                gate: StepCatalog.behavior(for: step).isGate,
+                undo: StepCatalog.behavior(for: step).undo
             )
         }
         return RotationPlan(

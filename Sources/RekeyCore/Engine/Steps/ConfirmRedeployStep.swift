@@ -10,6 +10,59 @@ public struct ConfirmRedeployStep: StepBehavior {
     public init() {}
     public var id: StepID { .confirmRedeploy }
     public var hasSideEffects: Bool { false }
+    public var isGate: Bool { true }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 1) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        let options = input.playbook.options.confirmRedeploy
+        guard usesAPIKeys(input.playbook.steps) else {
+            return StepPlan(
+                title: "Confirm every app was redeployed and runs with the new keys",
+                items: input.playbook.apps.map {
+                    PlannedItem(id: $0.name, summary: "\($0.name): verify by \($0.verify.kind)")
+                },
+                automatic: options.mode != .approve
+            )
+        }
+        // API keys are confirmed by their use, not by what an app reports.
+        let usage = input.capabilities.contains(.reportsKeyUsage)
+        return StepPlan(
+            title: "Confirm every app was redeployed: its new key is used, its old key no longer",
+            items: input.playbook.apps.filter { input.baseline.app($0.name)?.apiKeyID != nil }.map { app in
+                let how: String
+                if case .approval = app.verify { how = "approval" } else { how = usage ? "key usage" : "approval" }
+                return PlannedItem(id: app.name, summary: "\(app.name): verify by \(how)")
+            },
+            automatic: options.mode != .approve && usage
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        guard usesAPIKeys(input.playbook.steps) else { return runningConfigurationCalls(item, input) }
+        guard let app = input.app(item) else { return [] }
+        if case .approval = app.verify { return ["a person approves confirm-redeploy"] }
+        guard input.capabilities.contains(.reportsKeyUsage) else { return ["a person approves confirm-redeploy"] }
+        return [
+            "verify: " + input.call(.listKeys(.api)) + " until the new key's last use is later than the old key's",
+            "or a person approves confirm-redeploy",
+        ]
+    }
+
+    private func runningConfigurationCalls(_ app: String, _ input: PlanningInput) -> [String] {
+        let options = input.playbook.options.confirmRedeploy
+        let polling =
+            "every \(DurationParser.format(seconds: options.interval)), up to "
+            + DurationParser.format(seconds: options.timeout)
+        guard options.mode != .approve, let check = input.runningCheck(app) else {
+            return ["a person approves confirm-redeploy ('rekey approve JOURNAL confirm-redeploy')"]
+        }
+        var lines = ["verify: \(check), signed with the new signing key (\(polling))"]
+        if options.mode == .verifyOrApprove { lines.append("or a person approves confirm-redeploy") }
+        return lines
+    }
+
+    /// Whether the gate confirms API keys (by their use) rather than what apps report they run with.
+    private func usesAPIKeys(_ steps: [StepID]) -> Bool { steps.contains(.stageAPIKeys) }
 
     /// What an app was found running with.
     enum Check: Equatable {

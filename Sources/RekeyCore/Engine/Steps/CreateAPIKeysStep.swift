@@ -8,8 +8,36 @@
 public struct CreateAPIKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .createAPIKeys }
-    public var isReversible: Bool { true }
+    public var undo: StepUndo { .deleteCreated }
     public var sealing: StepSealing { .whenShownOnce(.api) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Create new API keys: the same names plus the rotation suffix, the same scopes",
+            items: input.apiKeyReplacements.map {
+                PlannedItem(
+                    id: $0.oldID,
+                    summary: "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), "
+                        + Self.scopePhrase($0.scope))
+            },
+            automatic: input.capabilities.contains(.createAPIKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        let replacement = input.apiKeyReplacement(item)
+        let name = replacement?.newName ?? "?"
+        guard input.capabilities.contains(.createAPIKey) else {
+            return input.guidedCalls(.createAPIKey(name: name, scope: replacement?.scope), kind: .api)
+        }
+        return [
+            "observe: " + input.call(.listKeys(.api)),
+            "act: " + input.call(.createKey(.api, name: name, filter: nil))
+                + (replacement?.scope.map { " (scope \($0))" } ?? " (organisation-wide)")
+                + "; the key is shown once: sealed in the journal",
+            "verify: " + input.call(.listKeys(.api)),
+        ]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard !context.mustSeal(.api), let created = try await createdKeys(item, context).first else { return nil }

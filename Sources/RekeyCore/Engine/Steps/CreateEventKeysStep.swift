@@ -9,6 +9,31 @@
 public struct CreateEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .createEventKeys }
+    public var undo: StepUndo { .deleteCreated }
+    public var sealing: StepSealing { .whenShownOnce(.event) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Create new event keys, copying each old key's event and IP filters",
+            items: input.eventKeyReplacements.map {
+                PlannedItem(
+                    id: $0.oldID,
+                    summary: "'\($0.newName)' replaces '\($0.oldName ?? $0.oldID)' (\($0.oldID)), \($0.filter.summary)"
+                )
+            },
+            automatic: input.capabilities.contains(.createEventKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        let replacement = input.eventKeyReplacement(item)
+        return input.keyCalls(
+            kind: .event,
+            act: .createKey(.event, name: replacement?.newName, filter: replacement?.filter),
+            automatic: input.capabilities.contains(.createEventKey),
+            guided: .createEventKey(name: replacement?.newName ?? "?", filter: replacement?.filter ?? .unrestricted)
+        )
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard !context.mustSeal(.event), let created = try await createdKeys(item, context).first else { return nil }

@@ -10,6 +10,25 @@
 public struct CreateSigningKeyStep: StepBehavior {
     public init() {}
     public var id: StepID { .createSigningKey }
+    public var undo: StepUndo { .deleteCreated }
+    public var sealing: StepSealing { .whenShownOnce(.signing) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Create a new signing key (inactive until the rotation)",
+            items: [PlannedItem(id: SigningKeyItem.id, summary: "create an inactive signing key")],
+            automatic: input.capabilities.contains(.createSigningKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        input.keyCalls(
+            kind: .signing,
+            act: .createKey(.signing, name: nil, filter: nil),
+            automatic: input.capabilities.contains(.createSigningKey),
+            guided: .createSigningKey
+        )
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard !context.mustSeal(.signing), let created = try await createdKeys(context).first else { return nil }

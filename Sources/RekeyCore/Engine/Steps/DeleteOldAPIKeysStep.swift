@@ -3,6 +3,27 @@
 public struct DeleteOldAPIKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .deleteOldAPIKeys }
+    public var undo: StepUndo { .irreversible }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Delete the old API keys",
+            items: input.apiKeyReplacements.map {
+                PlannedItem(id: $0.oldID, summary: "delete '\($0.oldName ?? $0.oldID)' (\($0.oldID))")
+            },
+            automatic: input.capabilities.contains(.deleteAPIKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        guard input.capabilities.contains(.deleteAPIKey) else {
+            return input.guidedCalls(.deleteAPIKey(id: item, name: input.apiKeyReplacement(item)?.oldName), kind: .api)
+        }
+        return [
+            "observe: " + input.call(.listKeys(.api)), "act: " + input.call(.deleteKey(.api, id: item)),
+            "verify: " + input.call(.listKeys(.api)),
+        ]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let keys = try await context.keys(.api)

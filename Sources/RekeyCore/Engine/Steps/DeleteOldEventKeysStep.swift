@@ -2,6 +2,26 @@
 public struct DeleteOldEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .deleteOldEventKeys }
+    public var undo: StepUndo { .irreversible }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Delete the old event keys",
+            items: input.eventKeyReplacements.map {
+                PlannedItem(id: $0.oldID, summary: "delete '\($0.oldName ?? $0.oldID)' (\($0.oldID))")
+            },
+            automatic: input.capabilities.contains(.deleteEventKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        input.keyCalls(
+            kind: .event,
+            act: .deleteKey(.event, id: item),
+            automatic: input.capabilities.contains(.deleteEventKey),
+            guided: .deleteEventKey(id: item, name: input.eventKeyReplacement(item)?.oldName)
+        )
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let keys = try await context.keys(.event)

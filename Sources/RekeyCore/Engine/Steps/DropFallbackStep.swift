@@ -3,6 +3,22 @@
 public struct DropFallbackStep: StepBehavior {
     public init() {}
     public var id: StepID { .dropFallback }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 1) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Remove INNGEST_SIGNING_KEY_FALLBACK from every app",
+            items: input.playbook.apps.map { PlannedItem(id: $0.name, summary: "\($0.name): delete the fallback line") }
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        var lines = input.targetCalls(item, remove: [InngestVariables.signingKeyFallback])
+        if let check = input.runningCheck(item) {
+            lines.append("verify: \(check) reports no fallback (waits for a redeploy)")
+        }
+        return lines
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let state = try await readTarget(item, context)

@@ -6,6 +6,20 @@ public struct GenerateEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .generateEventKeys }
     public var sealing: StepSealing { .always }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 0) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Generate one new event key per old one (sealed in the journal)",
+            items: input.eventKeyReplacements.map {
+                PlannedItem(id: $0.oldID, summary: "generate the replacement of \($0.oldID)")
+            }
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ["act: generate 32 secure random bytes in rekey; sealed in the journal (no call)"]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? { nil }
 

@@ -8,6 +8,22 @@ public struct GenerateSigningKeyStep: StepBehavior {
     public init() {}
     public var id: StepID { .generateSigningKey }
     public var sealing: StepSealing { .always }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 0) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Generate a new signing key (rekey generates it; sealed in the journal)",
+            items: [
+                PlannedItem(
+                    id: SigningKeyItem.id,
+                    summary: "generate 32 random bytes; the server keeps \(input.oldSigningKeyFingerprint) for now")
+            ]
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ["act: generate 32 secure random bytes in rekey; sealed in the journal (no call)"]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? { nil }
 

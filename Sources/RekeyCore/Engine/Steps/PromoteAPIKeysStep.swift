@@ -3,6 +3,29 @@
 public struct PromoteAPIKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .promoteAPIKeys }
+    public var undo: StepUndo { .irreversible }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Promote every new API key to primary",
+            items: input.apiKeyReplacements.map {
+                PlannedItem(id: $0.oldID, summary: "promote '\($0.newName)' (replaces \($0.oldID))")
+            },
+            automatic: input.capabilities.contains(.promoteAPIKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        guard input.capabilities.contains(.promoteAPIKey) else {
+            let name = input.apiKeyReplacement(item)?.newName
+            return input.guidedCalls(.promoteAPIKey(id: "<new key>", name: name), kind: .api)
+        }
+        return [
+            "observe: " + input.call(.listKeys(.api)),
+            "act: \(input.platform.kind): promoteKey(api, <new key replacing \(item)>)",
+            "verify: " + input.call(.listKeys(.api)),
+        ]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newAPIKey(replacing: item)

@@ -5,6 +5,26 @@
 public struct ResyncAppsStep: StepBehavior {
     public init() {}
     public var id: StepID { .resyncApps }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 1) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Resync every app with the new signing key",
+            items: input.playbook.apps.map { PlannedItem(id: $0.name, summary: "resync \($0.platformID)") },
+            automatic: input.capabilities.contains(.resyncApp)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        let id = input.app(item)?.platformID ?? item
+        guard input.capabilities.contains(.resyncApp) else {
+            return [
+                "act (guided, a person): "
+                    + input.platform.instructions(for: .resyncApp(name: item)).joined(separator: " ")
+            ]
+        }
+        return ["act: " + input.call(.resyncApp(id: id)) + ", then check that the sync succeeded"]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? { nil }
 

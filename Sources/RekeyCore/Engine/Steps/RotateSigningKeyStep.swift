@@ -2,6 +2,29 @@
 public struct RotateSigningKeyStep: StepBehavior {
     public init() {}
     public var id: StepID { .rotateSigningKey }
+    public var undo: StepUndo { .irreversible }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        let old = input.activeSigningKey
+        return StepPlan(
+            title: "Rotate: promote the new signing key; the platform deletes the old one",
+            items: [
+                PlannedItem(
+                    id: SigningKeyItem.id,
+                    summary: "promote the new key; delete \(old?.id ?? "?") (\(input.oldSigningKeyFingerprint))")
+            ],
+            automatic: input.capabilities.contains(.promoteSigningKey)
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        input.keyCalls(
+            kind: .signing,
+            act: .promoteSigningKey(id: "<new signing key>"),
+            automatic: input.capabilities.contains(.promoteSigningKey),
+            guided: .promoteSigningKey(id: "<new signing key>")
+        ) + ["the platform deletes \(input.activeSigningKey?.id ?? "?"), the old signing key"]
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newSigningKey()

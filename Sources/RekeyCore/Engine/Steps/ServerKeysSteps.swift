@@ -3,7 +3,23 @@
 public struct AddEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .addEventKeys }
-    public var isReversible: Bool { true }
+    // Undoing it removes the new event keys from the server: only once no app runs them.
+    public var undo: StepUndo { .deleteCreated }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        let count = input.eventKeyReplacements.count
+        return StepPlan(
+            title: "List the old and the new event keys in the server's configuration; restart the server",
+            items: [
+                PlannedItem(id: ServerItem.id, summary: "server: \(count) old + \(count) new event keys, then restart")
+            ]
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ServerEventKeys.calls(
+            "INNGEST_EVENT_KEY=<old keys>,<new keys>", check: "lists the old and the new event keys", input)
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let desired = try await context.oldEventKeySecrets() + context.newEventKeySecrets()
@@ -47,6 +63,22 @@ public struct AddEventKeysStep: StepBehavior {
 public struct InstallSigningKeyStep: StepBehavior {
     public init() {}
     public var id: StepID { .installSigningKey }
+    public var undo: StepUndo { .irreversible }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Install the new signing key in the server's configuration; restart it (the old key stops working)",
+            items: [
+                PlannedItem(
+                    id: ServerItem.id,
+                    summary: "server: signing key <new> replaces \(input.oldSigningKeyFingerprint), then restart")
+            ]
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ServerEventKeys.calls("INNGEST_SIGNING_KEY=<new key, bare hex>", check: "accepts the new signing key", input)
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newSigningKey()
@@ -103,6 +135,22 @@ public struct InstallSigningKeyStep: StepBehavior {
 public struct DropOldEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .dropOldEventKeys }
+    public var undo: StepUndo { .irreversible }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Remove the old event keys from the server's configuration; restart the server",
+            items: [
+                PlannedItem(
+                    id: ServerItem.id,
+                    summary: "server: only the \(input.eventKeyReplacements.count) new event keys, then restart")
+            ]
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ServerEventKeys.calls("INNGEST_EVENT_KEY=<new keys>", check: "lists only the new event keys", input)
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         try await ServerEventKeys.observe(
@@ -134,6 +182,15 @@ public struct DropOldEventKeysStep: StepBehavior {
 
 /// Writing and checking the event-key list of a configured server.
 enum ServerEventKeys {
+    /// The calls of a step that writes `change` to the server's configuration, as `rekey plan` shows them.
+    static func calls(_ change: String, check: String, _ input: PlanningInput) -> [String] {
+        [
+            "observe: " + input.call(.listKeys(.signing)) + " and " + input.call(.listKeys(.event)),
+            "act: " + input.call(.configureServer(change: change)),
+            "verify: the server \(check) (" + input.call(.listKeys(.event)) + ")",
+        ]
+    }
+
     /// Done when the running server lists exactly `desired` (in any order).
     static func observe(_ desired: [Secret], _ context: StepContext, detail: String) async throws -> ItemOutcome? {
         let credential = try await context.serverSigningKey()

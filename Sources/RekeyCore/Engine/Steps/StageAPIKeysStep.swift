@@ -6,7 +6,26 @@
 public struct StageAPIKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .stageAPIKeys }
-    public var isReversible: Bool { true }
+    public var undo: StepUndo { .restoreTargets }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 0) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Give every app the new API key that replaces the one it uses",
+            items: input.baseline.apps.filter { $0.apiKeyID != nil }.map { app in
+                let replacement = input.apiKeyReplacements.first { $0.oldID == app.apiKeyID }
+                return PlannedItem(
+                    id: app.name,
+                    summary: "\(app.name): \(app.apiKeyVariable ?? "?")=<'\(replacement?.newName ?? "?")'> "
+                        + "(was \(app.apiKey?.description ?? "?"))")
+            }
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        let variable = input.app(item).map(input.playbook.apiKeyVariable(of:)) ?? "?"
+        return ["unseal the new key from the journal"] + input.targetCalls(item, set: [variable])
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newAPIKey(replacing: try context.oldAPIKeyID(ofApp: item))

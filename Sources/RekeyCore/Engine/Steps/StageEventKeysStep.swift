@@ -2,6 +2,27 @@
 public struct StageEventKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .stageEventKeys }
+    public var undo: StepUndo { .restoreTargets }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 0) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Give every app the new event key that replaces the one it uses",
+            items: input.baseline.apps.filter { $0.eventKeyID != nil }.map { app in
+                let replacement = input.eventKeyReplacements.first { $0.oldID == app.eventKeyID }
+                return PlannedItem(
+                    id: app.name,
+                    summary: "\(app.name): INNGEST_EVENT_KEY=<'\(replacement?.newName ?? "?")'> "
+                        + "(was \(app.eventKey.description))"
+                )
+            }
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ["read the new event key: " + input.call(.listKeys(.event))]
+            + input.targetCalls(item, set: [InngestVariables.eventKey])
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try newKey(item, context)

@@ -3,6 +3,27 @@
 public struct StageSigningKeysStep: StepBehavior {
     public init() {}
     public var id: StepID { .stageSigningKeys }
+    public var undo: StepUndo { .restoreTargets }
+    public var cost: CriticalPath.Cost { CriticalPath.Cost(perItem: 0) }
+
+    public func plan(_ input: PlanningInput) -> StepPlan {
+        StepPlan(
+            title: "Give every app the new signing key, with the old one as fallback",
+            items: input.playbook.apps.map {
+                PlannedItem(
+                    id: $0.name,
+                    summary: "\($0.name): INNGEST_SIGNING_KEY=<new>, "
+                        + "INNGEST_SIGNING_KEY_FALLBACK=\(input.oldSigningKeyFingerprint) "
+                        + "(\($0.target.kind) \(RotationPlanner.display($0.target)))"
+                )
+            }
+        )
+    }
+
+    public func calls(_ item: String, _ input: PlanningInput) -> [String] {
+        ["read the new and the old key: " + input.call(.listKeys(.signing))]
+            + input.targetCalls(item, set: [InngestVariables.signingKey, InngestVariables.signingKeyFallback])
+    }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let (newFingerprint, oldFingerprint) = try fingerprints(context)
