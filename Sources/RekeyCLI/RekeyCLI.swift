@@ -29,6 +29,7 @@ public enum RekeyCLI {
             case "explain": return try StatusCommand(context).explain()
             case "gate": return try await GateCommand(context).run()
             case "approve": return try await ApproveCommand(context).run()
+            case "override": return try await OverrideCommand(context).run()
             case "abort": return try await AbortCommand(context).run()
             case "log": return try LogCommand(context).run()
             case "reveal": return try await RevealCommand(context).run()

@@ -139,6 +139,12 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
     /// request signed with a key the app doesn't hold is refused (`authenticated: false`, no hashes).
     public func inspect(app: AppSpec, signedWith key: Secret) async throws -> AppIntrospection {
         let running = try await runningConfig(of: app, operation: "inspect")
+        if running.dev {
+            // The SDK's unauthenticated shape: dev mode checks no signature and reports no hash.
+            return AppIntrospection(
+                mode: "dev", authenticated: false, hasSigningKey: running.signingKey != nil,
+                hasSigningKeyFallback: running.signingKeyFallback != nil, hasEventKey: running.eventKey != nil)
+        }
         guard Self.holds(running, key: key) else { return AppIntrospection(mode: "cloud", authenticated: false) }
         let primary = running.signingKey
         let fallback = running.signingKeyFallback
@@ -161,7 +167,8 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
     /// or else its running fallback does. An empty variable (`NAME=`) is a configured key to the SDK, so
     /// an app with an empty fallback accepts a request signed with the empty key.
     public func accepts(app: AppSpec, signedWith key: Secret) async throws -> Bool {
-        Self.holds(try await runningConfig(of: app, operation: "accepts"), key: key)
+        let running = try await runningConfig(of: app, operation: "accepts")
+        return running.dev || Self.holds(running, key: key)
     }
 
     // MARK: - Internals
@@ -212,7 +219,8 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
             signingKey: document.value(of: "INNGEST_SIGNING_KEY").map(Secret.init),
             signingKeyFallback: document.value(of: "INNGEST_SIGNING_KEY_FALLBACK").map(Secret.init),
             eventKey: document.value(of: "INNGEST_EVENT_KEY").map(Secret.init),
-            apiKey: app.apiKeyVariable.flatMap { document.value(of: $0) }.map(Secret.init)
+            apiKey: app.apiKeyVariable.flatMap { document.value(of: $0) }.map(Secret.init),
+            dev: SandboxState.Running.isDevMode(document.value(of: "INNGEST_DEV"))
         )
     }
 

@@ -211,7 +211,8 @@ private struct FileV1: Codable {
                     signingKey: $0.running.signingKey?.exposeValue(),
                     signingKeyFallback: $0.running.signingKeyFallback?.exposeValue(),
                     eventKey: $0.running.eventKey?.exposeValue(),
-                    apiKey: $0.running.apiKey?.exposeValue()
+                    apiKey: $0.running.apiKey?.exposeValue(),
+                    dev: $0.running.dev ? true : nil
                 ),
                 deployedAt: $0.deployedAt.map(ISO8601Date.init),
                 syncs: $0.syncs.map(SyncV1.init),
@@ -257,7 +258,8 @@ private struct FileV1: Codable {
                         signingKey: $0.running.signingKey.map(Secret.init),
                         signingKeyFallback: $0.running.signingKeyFallback.map(Secret.init),
                         eventKey: $0.running.eventKey.map(Secret.init),
-                        apiKey: $0.running.apiKey.map(Secret.init)
+                        apiKey: $0.running.apiKey.map(Secret.init),
+                        dev: $0.running.dev ?? false
                     ),
                     deployedAt: $0.deployedAt?.date,
                     syncs: $0.syncs.map(\.sync),
@@ -383,7 +385,7 @@ struct ISO8601Date: Codable, Equatable {
 /// things to the SDK, and the file should show which.
 private struct RunningV1: Codable {
     enum CodingKeys: String, CodingKey {
-        case signingKey, signingKeyFallback, eventKey, apiKey
+        case signingKey, signingKeyFallback, eventKey, apiKey, dev
     }
 
     var signingKey: String?
@@ -391,12 +393,15 @@ private struct RunningV1: Codable {
     var eventKey: String?
     /// Optional: only apps of an emulated EventNerds account have one (omitted when `nil`).
     var apiKey: String?
+    /// Optional: written only for an app in dev mode (omitted when `nil`).
+    var dev: Bool?
 
-    init(signingKey: String?, signingKeyFallback: String?, eventKey: String?, apiKey: String?) {
+    init(signingKey: String?, signingKeyFallback: String?, eventKey: String?, apiKey: String?, dev: Bool?) {
         self.signingKey = signingKey
         self.signingKeyFallback = signingKeyFallback
         self.eventKey = eventKey
         self.apiKey = apiKey
+        self.dev = dev
     }
 
     init(from decoder: any Decoder) throws {
@@ -405,6 +410,7 @@ private struct RunningV1: Codable {
         signingKeyFallback = try container.decodeIfPresent(String.self, forKey: .signingKeyFallback)
         eventKey = try container.decodeIfPresent(String.self, forKey: .eventKey)
         apiKey = try container.decodeIfPresent(String.self, forKey: .apiKey)
+        dev = try container.decodeIfPresent(Bool.self, forKey: .dev)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -413,6 +419,7 @@ private struct RunningV1: Codable {
         try container.encode(signingKeyFallback, forKey: .signingKeyFallback)
         try container.encode(eventKey, forKey: .eventKey)
         try container.encodeIfPresent(apiKey, forKey: .apiKey)
+        try container.encodeIfPresent(dev, forKey: .dev)
     }
 }
 

@@ -158,15 +158,25 @@ public struct SandboxState: Sendable, Equatable, Codable {
         public var eventKey: Secret?
         /// EventNerds: the API key (the variable is the app's ``App/apiKeyVariable``).
         public var apiKey: Secret?
+        /// Whether the app runs in dev mode (`INNGEST_DEV` truthy: anything but unset, empty, `0` or
+        /// `false`, as the Python SDK reads it): it checks no signatures at all.
+        public var dev: Bool
 
         public init(
             signingKey: Secret? = nil, signingKeyFallback: Secret? = nil, eventKey: Secret? = nil,
-            apiKey: Secret? = nil
+            apiKey: Secret? = nil, dev: Bool = false
         ) {
             self.signingKey = signingKey
             self.signingKeyFallback = signingKeyFallback
             self.eventKey = eventKey
             self.apiKey = apiKey
+            self.dev = dev
+        }
+
+        /// Whether `INNGEST_DEV=value` turns dev mode on, as the Python SDK decides.
+        public static func isDevMode(_ value: String?) -> Bool {
+            guard let value else { return false }
+            return !["", "0", "false"].contains(value.lowercased())
         }
     }
 

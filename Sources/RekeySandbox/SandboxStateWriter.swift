@@ -121,6 +121,7 @@ enum SandboxStateWriter {
             ("eventKey", app.running.eventKey.map { .string($0.exposeValue()) } ?? .null),
         ]
         if let key = app.running.apiKey { running.append(("apiKey", .string(key.exposeValue()))) }
+        if app.running.dev { running.append(("dev", .bool(true))) }
         var fields: [(String, Node)] = [
             ("id", .string(app.id)), ("name", .string(app.name)), ("envFile", .string(app.envFile)),
             ("running", .object(running)),

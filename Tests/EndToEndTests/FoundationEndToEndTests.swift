@@ -70,7 +70,7 @@ import Testing
         #expect(run.status == 0, "\(run)")
         #expect(try sandbox.files().filter { $0.key.hasPrefix("apps/") } != filesBefore)
 
-        let abort = try await RekeyProcess.run(["abort", sandbox.journal])
+        let abort = try await RekeyProcess.run(["abort", sandbox.journal, "--yes"])
         #expect(abort.status == 0, "\(abort)")
         #expect(try sandbox.files().filter { $0.key.hasPrefix("apps/") } == filesBefore)
         let after = try sandbox.state()
@@ -91,7 +91,7 @@ import Testing
         )
         #expect(run.status == 0, "\(run)")
         let journalBefore = try Data(contentsOf: URL(fileURLWithPath: sandbox.journal))
-        let abort = try await RekeyProcess.run(["abort", sandbox.journal])
+        let abort = try await RekeyProcess.run(["abort", sandbox.journal, "--yes"])
         #expect(abort.status == 1, "\(abort)")
         #expect(abort.stderr.contains("point of no return"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.journal)) == journalBefore)

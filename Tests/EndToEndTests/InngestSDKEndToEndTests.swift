@@ -94,7 +94,7 @@ struct InngestSDKEndToEndTests {
         #expect(second.status == 1, "\(second)")
         let output = second.stdout + second.stderr
         #expect(output.contains("app 'worker' has INNGEST_SIGNING_KEY_FALLBACK set but empty"), "\(second)")
-        #expect(output.contains("hazard"), "\(second)")
+        #expect(output.contains("refused by the safety check confirm-redeploy/worker"), "\(second)")
         #expect(!output.contains("app 'api' has"), "only the worker is at fault")
         let state = try rotation.sandbox.state()
         #expect(state.activeSigningKey?.key == old, "the point of no return was not crossed")

@@ -19,10 +19,11 @@ enum ErrorReport {
             }
         case let error as SessionError:
             switch error {
-            case .alreadyFinished, .alreadyAborted: return ("\(error)", .success)
-            case .unknownStep, .nothingToApprove: return ("\(error)", .usage)
+            case .alreadyFinished, .alreadyAborted, .nothingToAbort: return ("\(error)", .success)
+            case .unknownStep, .nothingToApprove, .nothingToOverride, .overrideNeedsReason: return ("\(error)", .usage)
             case .planHashMismatch, .snapshotInvalid: return ("\(error)", .invalidInput)
             case .pastPointOfNoReturn, .unfinishedRotation: return ("\(error)", .stepFailed)
+            case .abortNotConfirmed: return ("\(error)", .paused)
             }
         case let error as PlanningError:
             return ("\(error)", .stepFailed)

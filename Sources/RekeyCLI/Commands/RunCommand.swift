@@ -46,12 +46,13 @@ struct RunCommand {
     func approvals() throws -> ApprovalSource {
         let steps = try context.arguments.strings("approve").map(context.step)
         let actor = Identity.actor(explicit: context.arguments.string("by"), environment: context.environment)
+        let overrides = try self.overrides()
         guard context.interactive else {
-            return ApprovalSource(preApproved: Set(steps), actor: actor)
+            return ApprovalSource(preApproved: Set(steps), actor: actor, overrides: overrides)
         }
         let prompter = Prompter(terminal: context.terminal)
         let signals = context.signals
-        return ApprovalSource(preApproved: Set(steps), actor: actor) { step, plan in
+        return ApprovalSource(preApproved: Set(steps), actor: actor, overrides: overrides) { step, plan in
             let environment = plan.playbook.environment ?? "production"
             let warning =
                 step.pointOfNoReturn
@@ -66,6 +67,25 @@ struct RunCommand {
                 return .unavailable(reason: "no approval for \(step.id): \(error)")
             }
         }
+    }
+
+    /// `--override CHECK` (repeatable) with its `--reason`, for the commands that have them.
+    func overrides() throws -> [String: String] {
+        guard context.arguments.spec.options.contains(where: { $0.name == "override" }) else { return [:] }
+        let checks = context.arguments.strings("override")
+        let reason = context.arguments.string("reason")
+        if checks.isEmpty {
+            if reason != nil {
+                throw UsageError.invalid(
+                    "--reason explains an override: give the check with --override CHECK",
+                    command: context.arguments.commandPath)
+            }
+            return [:]
+        }
+        guard let reason, !reason.allSatisfy(\.isWhitespace) else {
+            throw SessionError.overrideNeedsReason(check: checks[0])
+        }
+        return Dictionary(checks.map { ($0, reason) }, uniquingKeysWith: { first, _ in first })
     }
 
     func report(_ outcome: RotationSession.Outcome, printer: RunPrinter) -> ExitCode {

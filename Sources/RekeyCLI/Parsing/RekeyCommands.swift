@@ -25,7 +25,9 @@ public enum RekeyCommands {
             "Exit codes:\n" + ExitCode.summaryLines.joined(separator: "\n")
                 + "\n'rekey help exit-codes' says what to do next for each.",
         ],
-        subcommands: [plan, run, resume, status, explain, gate, approve, abort, log, reveal, sandbox, demo, help],
+        subcommands: [
+            plan, run, resume, status, explain, gate, approve, override, abort, log, reveal, sandbox, demo, help,
+        ],
         examples: [
             UsageExample("See a whole rotation against a throwaway sandbox first:", "rekey demo"),
             UsageExample(
@@ -104,6 +106,22 @@ public enum RekeyCommands {
         help: "Don't wait for redeploys or for a person: check once, and if an app isn't confirmed yet, pause and "
             + "exit 3 with the command that continues (instead of polling up to the playbook's confirmRedeploy "
             + "timeout). For CI jobs that deploy in between."
+    )
+
+    private static let overrideOption = ArgumentSpec.option(
+        "override",
+        value: "check",
+        help: "Go on although the safety check CHECK failed (as the failure named it, e.g. "
+            + "confirm-redeploy/billing or rotate-signing-key/signing-key), because you know why it is safe. Needs "
+            + "--reason; journaled with your name. Only a check that failed can be overridden. Repeatable.",
+        repeatable: true
+    )
+
+    private static let reasonOption = ArgumentSpec.option(
+        "reason",
+        value: "text",
+        help: "Why it is safe to go on despite the failed check (--override), recorded in the journal and shown by "
+            + "'rekey status', 'explain' and 'log'."
     )
 
     private static let jsonProgressFlag = ArgumentSpec.flag(
@@ -220,11 +238,16 @@ public enum RekeyCommands {
                 + "nothing is done twice. Resuming a finished rotation changes nothing."
         ],
         arguments: [
-            journalArgument, untilOption, approveOption, planHashOption, approverOption, sealKeyFileOption,
-            nonInteractiveFlag, noWaitFlag, jsonProgressFlag,
+            journalArgument, untilOption, approveOption, planHashOption, approverOption, overrideOption, reasonOption,
+            sealKeyFileOption, nonInteractiveFlag, noWaitFlag, jsonProgressFlag,
         ],
         examples: [
             UsageExample("Continue where it stopped:", "rekey resume rotation.jsonl"),
+            UsageExample(
+                "Go on although a check failed, because you know why it is safe (journaled):",
+                "rekey resume rotation.jsonl --override confirm-redeploy/billing \\\n"
+                    + "    --reason 'billing is decommissioned; its traffic is drained'"
+            ),
             UsageExample(
                 "CI: continue once the redeploy gate passed, approving the point of no return of the reviewed plan:",
                 "rekey resume rotation.jsonl --approve rotate-signing-key --plan-hash 3bf75c718dfc \\\n"
@@ -323,15 +346,50 @@ public enum RekeyCommands {
         ]
     )
 
-    /// `rekey abort JOURNAL [--non-interactive]`
+    /// `rekey override JOURNAL CHECK --reason TEXT [--by NAME] [--yes]`
+    public static let override = CommandSpec(
+        "override",
+        abstract: "Record an explicit override of a safety check that failed, with a reason.",
+        discussion: [
+            "Before every irreversible or outage-capable action (the promotion of the new signing key, the deletion "
+                + "of a replaced key, removing the fallback, abort's deletions) and at the redeploy gate, rekey "
+                + "reads the platform and the apps again and refuses when they no longer match what the action "
+                + "needs. A refusal names its check (confirm-redeploy/billing, rotate-signing-key/signing-key). If "
+                + "you know why it is safe to go on anyway, record that here: the override names the check, "
+                + "carries your reason and your name, and the next 'rekey resume' goes ahead for that check only. "
+                + "Only a check that failed can be overridden: an override never comes before the evidence. "
+                + "On a terminal, asks you to type the environment's name first.",
+            "Overrides are shown by 'rekey status', 'rekey explain', 'rekey log' and the GitHub step summary.",
+        ],
+        arguments: [
+            journalArgument,
+            .positional("check", help: "The check to override, as the refusal named it."),
+            reasonOption,
+            .option("by", value: "name", help: "Who overrides, as recorded in the journal. Default: your user name."),
+            .flag("yes", help: "Do not ask for the typed confirmation on a terminal."),
+        ],
+        examples: [
+            UsageExample(
+                "Accept that an app can't be verified and go on:",
+                "rekey override rotation.jsonl confirm-redeploy/billing --reason 'decommissioned, no traffic'\n"
+                    + "rekey resume rotation.jsonl"
+            )
+        ]
+    )
+
+    /// `rekey abort JOURNAL [--yes] [--no-wait]`
     public static let abort = CommandSpec(
         "abort",
         abstract: "Stop a rotation and roll back what it changed, while that is still possible.",
         discussion: [
-            "Before rotate-signing-key: deletes the keys rekey created and restores every app's previous "
-                + "values, then marks the rotation aborted. From rotate-signing-key on, the old signing key is "
-                + "gone: abort refuses, and 'rekey resume' is the way forward. Asks you to type the "
-                + "environment's name first."
+            "Before the point of no return (rotate-signing-key): puts every app's previous values back, waits "
+                + "until every app runs its old keys again (redeploy them; the same checks as the redeploy gate), "
+                + "and only then deletes the keys rekey created, so that no app is left with a deleted key. Then "
+                + "the rotation is marked aborted. From rotate-signing-key on, the old signing key is gone: abort "
+                + "refuses, and 'rekey resume' is the way forward.",
+            "On a terminal it first shows what will be undone and asks you to type the environment's name; "
+                + "elsewhere (CI, scripts) pass --yes. With --no-wait it checks the apps once and pauses (exit 3) "
+                + "while one still runs a new key; run 'rekey abort' again after the redeploy.",
         ],
         arguments: [
             journalArgument,
@@ -345,11 +403,17 @@ public enum RekeyCommands {
             // Restoring an app's old API key opens the value sealed before it was overwritten.
             sealKeyFileOption,
             .flag(
-                "non-interactive",
-                help: "Do not ask for the typed confirmation (for CI and scripts): roll back straight away."
+                "yes",
+                help: "Do not ask for the typed confirmation (for CI and scripts); required when standard input is "
+                    + "not a terminal."
             ),
+            .flag("non-interactive", help: "The same as --yes (kept for scripts written before --yes)."),
+            noWaitFlag,
         ],
-        examples: [UsageExample("Roll back a rotation that went wrong:", "rekey abort rotation.jsonl")]
+        examples: [
+            UsageExample("Roll back a rotation that went wrong:", "rekey abort rotation.jsonl"),
+            UsageExample("CI: roll back without a prompt:", "rekey abort rotation.jsonl --yes"),
+        ]
     )
 
     /// `rekey reveal JOURNAL --app APP --var NAME [--seal-key-file FILE]`

@@ -14,14 +14,19 @@ public struct ApprovalSource: Sendable {
     public var actor: String
     /// Asks a human (a TTY prompt); `nil` when there is none.
     public var ask: (@Sendable (PlannedStep, RotationPlan) async -> Decision)?
+    /// Overrides of failed checks given with the command (`--override CHECK --reason TEXT`): check name →
+    /// reason. Journaled by `resume` before anything runs.
+    public var overrides: [String: String]
 
     public init(
         preApproved: Set<StepID> = [],
         actor: String = "unknown",
+        overrides: [String: String] = [:],
         ask: (@Sendable (PlannedStep, RotationPlan) async -> Decision)? = nil
     ) {
         self.preApproved = preApproved
         self.actor = actor
+        self.overrides = overrides
         self.ask = ask
     }
 

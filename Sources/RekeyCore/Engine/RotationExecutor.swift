@@ -1,3 +1,5 @@
+import Foundation
+
 /// Performs the actions of a ``RotationStateMachine``: runs items against the platform and targets,
 /// appends the records, and feeds them back to the machine.
 ///
@@ -137,6 +139,8 @@ public struct RotationExecutor: Sendable {
                         var context = makeContext(ref, plan: machine.plan, secrets: secrets, outcomes: outcomes)
                         context.manual = manual
                         context.journalPath = journal.path
+                        context.approvals = machine.allApprovals
+                        context.overrides = machine.overrides
                         inFlight += 1
                         group.addTask { await runItem(ref, attempt: attempt, context: context, journal: journal) }
 
@@ -145,6 +149,8 @@ public struct RotationExecutor: Sendable {
                         context.manual = manual
                         context.journalPath = journal.path
                         context.isUndo = true
+                        context.approvals = machine.allApprovals
+                        context.overrides = machine.overrides
                         inFlight += 1
                         group.addTask { await undoItem(ref, context: context, journal: journal) }
 
@@ -219,6 +225,18 @@ public struct RotationExecutor: Sendable {
         context: StepContext,
         journal: JournalWriter
     ) async -> ItemReturn {
+        let checks = CheckRecords()
+        let result = await performItem(
+            ref, attempt: attempt, context: checks.recording(context, journal), journal: journal)
+        return checks.merged(into: result)
+    }
+
+    private func performItem(
+        _ ref: ItemRef,
+        attempt: Int,
+        context: StepContext,
+        journal: JournalWriter
+    ) async -> ItemReturn {
         var records: [JournalRecord] = []
         let behavior = StepCatalog.behavior(for: ref.step)
         let started = clock.now()
@@ -241,6 +259,10 @@ public struct RotationExecutor: Sendable {
                     )
                 )
                 return ItemReturn(ref: ref, records: records)
+            }
+            if let findings = try await behavior.preflight(ref.item, in: context) {
+                // The world is read again right before an irreversible or outage-capable action.
+                try await context.enforce(findings, phase: "pre-flight")
             }
             if behavior.hasSideEffects {
                 let intent = behavior.intent(ref.item, in: context)
@@ -286,9 +308,19 @@ public struct RotationExecutor: Sendable {
     }
 
     private func undoItem(_ ref: ItemRef, context: StepContext, journal: JournalWriter) async -> ItemReturn {
+        let checks = CheckRecords()
+        let result = await performUndo(ref, context: checks.recording(context, journal), journal: journal)
+        return checks.merged(into: result)
+    }
+
+    private func performUndo(_ ref: ItemRef, context: StepContext, journal: JournalWriter) async -> ItemReturn {
         var records: [JournalRecord] = []
         let behavior = StepCatalog.behavior(for: ref.step)
         do {
+            if behavior.undo == .deleteCreated {
+                // Nothing an app runs is deleted: wait until every app runs its old keys again.
+                try await awaitUndoPreflight(behavior, ref, context)
+            }
             records.append(
                 try await journal.append(
                     JournalEntry(
@@ -326,6 +358,41 @@ public struct RotationExecutor: Sendable {
             return await journalFailure(error, of: ref, after: records, journal: journal)
         }
         return ItemReturn(ref: ref, records: records)
+    }
+
+    /// Waits until the undo pre-flight of `ref` passes (``StepBehavior/undoPreflight(_:in:)``): polled at the
+    /// playbook's gate interval up to its timeout, then the run pauses (a person must redeploy the apps),
+    /// unless the check was overridden.
+    private func awaitUndoPreflight(_ behavior: any StepBehavior, _ ref: ItemRef, _ context: StepContext)
+        async throws
+    {
+        let options = context.playbook.options.confirmRedeploy
+        let deadline = clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        var announced = false
+        while true {
+            guard let findings = try await behavior.undoPreflight(ref.item, in: context) else { return }
+            if findings.passed || context.override != nil {
+                try await context.enforce(findings, phase: "abort pre-flight")
+                return
+            }
+            guard clock.now().millisecondsSinceEpoch < deadline else {
+                try await context.record(findings, verdict: .fail, phase: "abort pre-flight")
+                throw StepError.pause(
+                    "not deleting yet: " + findings.problems.joined(separator: "; ")
+                        + ". Redeploy the apps so they run their old keys again (their configuration is restored), then "
+                        + "'rekey abort \(context.journalPath)' continues; to delete anyway (you accept the outage): "
+                        + "rekey override \(context.journalPath) \(context.checkName) --reason '…'")
+            }
+            if !announced {
+                observer.handle(
+                    .waiting(
+                        ref,
+                        message: "waiting for the apps to run their old keys again before deleting: "
+                            + findings.problems.joined(separator: "; ")))
+                announced = true
+            }
+            try await clock.sleep(options.interval)
+        }
     }
 
     // MARK: - Helpers
@@ -440,6 +507,36 @@ public struct RotationExecutor: Sendable {
     static func manualRequest(_ error: any Error) -> ManualRequest? {
         guard case .awaitingOperator(let request)? = error as? StepError else { return nil }
         return request
+    }
+}
+
+/// The `check` records an item's task journals (through ``StepContext/checkRecorder``), merged with its
+/// other records in journal order when it returns.
+private final class CheckRecords: @unchecked Sendable {
+    // Invariant: `records` is only touched under `lock`.
+    private let lock = NSLock()
+    private var records: [JournalRecord] = []
+
+    /// `context` with a recorder that journals into `journal` and keeps the records here.
+    func recording(_ context: StepContext, _ journal: JournalWriter) -> StepContext {
+        var context = context
+        let ref = context.item
+        context.checkRecorder = CheckRecorder { [self] data in
+            let record = try await journal.append(
+                JournalEntry(type: .check, step: ref.step, item: ref.item, data: data))
+            lock.withLock { records.append(record) }
+        }
+        return context
+    }
+
+    /// `result` with the check records among its records, in journal order.
+    func merged(into result: RotationExecutor.ItemReturn) -> RotationExecutor.ItemReturn {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !records.isEmpty else { return result }
+        var merged = result
+        merged.records = (result.records + records).sorted { $0.seq < $1.seq }
+        return merged
     }
 }
 

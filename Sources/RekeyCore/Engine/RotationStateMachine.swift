@@ -8,7 +8,9 @@
 /// Rules it enforces:
 /// - Steps run in plan order; a step starts only after the previous one is done.
 /// - A step that requires approval (the point of no return) starts only after an approval record.
-/// - A gate step (`confirm-redeploy`) completes when all its items verified, or on an approval.
+/// - A gate step (`confirm-redeploy`) completes when all its items are done; an approval stands in only for
+///   the items nothing can verify, which the step decides (journals written before completed a gate on an
+///   approval alone, and still replay).
 /// - An item whose last record is an `intent` (the process died during its side effect) or a
 ///   `failed` runs again, starting at observe.
 /// - `abort` is allowed only before the point of no return has started; it undoes reversible steps
@@ -103,6 +105,10 @@ public struct RotationStateMachine: Sendable {
     private var stepDone: [StepID: Timestamp] = [:]
     private var items: [ItemRef: ItemStatus] = [:]
     private var approvals: [StepID: JournalRecord] = [:]
+    /// Overrides of failed checks, by check name.
+    public private(set) var overrides: [String: JournalRecord] = [:]
+    /// The checks that failed at least once (a check can be overridden only after it failed).
+    public private(set) var failedChecks: Set<String> = []
     private var undo: [ItemRef: UndoStatus] = [:]
     private var undoOrder: [ItemRef] = []
     private var inFlight: Set<ItemRef> = []
@@ -142,10 +148,17 @@ public struct RotationStateMachine: Sendable {
         switch record.type {
         case .plan:
             guard record.seq == 0 else { throw fail(record, "a plan record after the start") }
-        case .note, .reveal, .check:
+        case .note, .reveal:
             break
+        case .check:
+            if record.data.verdict == CheckVerdict.fail.rawValue, let check = record.data.check {
+                failedChecks.insert(check)
+            }
         case .override:
-            break
+            guard let check = record.data.check, !check.isEmpty else {
+                throw fail(record, "an override names no check")
+            }
+            overrides[check] = record
         case .approval:
             let step = try knownStep(record)
             approvals[step] = record
@@ -261,9 +274,6 @@ public struct RotationStateMachine: Sendable {
             if requiresApproval(step), approvals[step] == nil { return [.requestApproval(step)] }
             return [.startStep(step)]
         }
-        if isGate(step), approvals[step] != nil {
-            return inFlight.isEmpty ? [.completeStep(step)] : []
-        }
         let refs = plannedItems(step)
         if refs.allSatisfy({ items[$0]?.isDone == true }) {
             return inFlight.isEmpty ? [.completeStep(step)] : []
@@ -285,8 +295,8 @@ public struct RotationStateMachine: Sendable {
     }
 
     private mutating func nextUndoActions(limits: RunLimits) -> [Action] {
-        // Undo step by step in reverse plan order, items of one step concurrently: an app never
-        // points at a key that is already deleted.
+        // Undo step by step in the undo order (``computeUndoPlan``), items of one step concurrently: an app
+        // never points at a key that is already deleted.
         guard let step = undoOrder.first(where: { undo[$0] != .undone })?.step else {
             return inFlight.isEmpty ? [.finishAbort] : []
         }
@@ -322,6 +332,9 @@ public struct RotationStateMachine: Sendable {
     /// The approval record of `step`, if any.
     public func approval(of step: StepID) -> JournalRecord? { approvals[step] }
 
+    /// Every approval record, by step.
+    public var allApprovals: [StepID: JournalRecord] { approvals }
+
     /// Whether the point of no return has started (from then on, forward only).
     public var pointOfNoReturnStarted: Bool {
         guard let ponr = plan.pointOfNoReturn else { return false }
@@ -350,9 +363,15 @@ public struct RotationStateMachine: Sendable {
 
     // MARK: - Helpers
 
+    /// The undo order: every step that restores the apps' configuration first, then every step that deletes
+    /// what it created (each group in reverse plan order), so that a key is deleted only after the apps were
+    /// given their old keys back (the deleting items wait until the apps run them, ``StepBehavior/undoPreflight(_:in:)``).
     private mutating func computeUndoPlan() {
         undoOrder = []
-        for step in plan.steps.reversed() where step.undoKind.isReversible {
+        let reversed = plan.steps.reversed()
+        let ordered =
+            reversed.filter { $0.undoKind == .restoreTargets } + reversed.filter { $0.undoKind == .deleteCreated }
+        for step in ordered {
             for item in step.items.reversed() {
                 let ref = ItemRef(step: step.id, item: item.id)
                 switch items[ref] {

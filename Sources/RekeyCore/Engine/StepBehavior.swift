@@ -47,6 +47,16 @@ public protocol StepBehavior: Sendable {
     /// Whether items change anything (a read-only gate writes no intent records).
     var hasSideEffects: Bool { get }
 
+    /// Re-reads the platform and the apps right before the item's irreversible or outage-capable action
+    /// (promote, delete a replaced key, drop the fallback) and says whether the world still matches what the
+    /// action needs; `nil` for a step without one (the default). The executor journals the reads and the
+    /// verdict, and the action happens only when the check passed or a person overrode it.
+    func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings?
+
+    /// During an abort, before the item's undo deletes what the step created: whether any app still runs
+    /// or is configured with it (the executor waits until none does); `nil` for no check (the default).
+    func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings?
+
     /// Returns the outcome if the item is already done, `nil` otherwise.
     func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome?
 
@@ -78,6 +88,10 @@ extension StepBehavior {
     public var sealing: StepSealing { .never }
 
     public func undo(_ item: String, in context: StepContext) async throws -> ItemOutcome? { nil }
+
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? { nil }
+
+    public func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings? { nil }
 
     /// Whether `rekey abort` rolls the step's items back.
     public var isReversible: Bool { undo.isReversible }

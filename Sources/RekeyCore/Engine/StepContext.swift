@@ -32,6 +32,12 @@ public struct StepContext: Sendable {
     public var isUndo = false
     /// Adaptive concurrency: told about rate limits and successes.
     public var governor: ConcurrencyGovernor? = nil
+    /// The approvals in the journal when the item started, by step.
+    public var approvals: [StepID: JournalRecord] = [:]
+    /// The overrides in the journal when the item started, by check name (``checkName``).
+    public var overrides: [String: JournalRecord] = [:]
+    /// Journals the item's `check` records; `nil` outside a run (tests of a single phase).
+    public var checkRecorder: CheckRecorder? = nil
     /// How recent the key listings of ``keys(_:)`` must be: a listing started after the call, except for
     /// the first observe of an item with no intent in the journal, which the executor lets reuse any
     /// listing of this run (see ``SecretResolver/Freshness/takenThisRun``).

@@ -15,6 +15,9 @@ public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A person must change a manual target; the run pauses (exit 3) with the request journaled, and
     /// resume continues once the change is verified or confirmed.
     case awaitingOperator(ManualRequest)
+    /// A safety check found that the world no longer matches what the action needs; the action did not
+    /// happen. Fix the world and resume, or override the check (`rekey override JOURNAL CHECK --reason …`).
+    case unsafe(check: String, problems: [String], journal: String)
 
     public var description: String {
         switch self {
@@ -25,6 +28,10 @@ public enum StepError: Error, Sendable, Equatable, CustomStringConvertible {
         case .platform(let error): error.description
         case .target(let message): message
         case .awaitingOperator(let request): request.message
+        case .unsafe(let check, let problems, let journal):
+            "refused by the safety check \(check): " + problems.joined(separator: "; ")
+                + ". Fix this and resume; or, if you accept the risk, override this check with a reason: "
+                + "rekey override \(journal) \(check) --reason '…'"
         }
     }
 
@@ -36,7 +43,7 @@ extension StepError: ClassifiedError {
     public var failureKind: FailureKind {
         switch self {
         case .verificationFailed, .precondition: .invalid
-        case .hazard: .unsafe
+        case .hazard, .unsafe: .unsafe
         case .pause, .awaitingOperator: .needsPerson
         case .platform(let error): error.failureKind
         case .target: .refused

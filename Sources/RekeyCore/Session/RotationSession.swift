@@ -1,3 +1,5 @@
+import Foundation
+
 /// The operations the CLI offers over one rotation: plan, start, resume, abort, approve.
 ///
 /// Each mutating operation takes the journal's lock for its whole duration, replays the journal
@@ -202,6 +204,12 @@ public struct RotationSession: Sendable {
             try machine.apply(note)
             observer.handle(.warning(note.data.message ?? "dropped a torn last line"))
         }
+        for (check, reason) in approvals.overrides.sorted(by: { $0.key < $1.key }) {
+            let record = try await writer.append(
+                try Self.overrideEntry(check, reason: reason, by: approvals.actor, via: "flag", machine: machine))
+            try machine.apply(record)
+            observer.handle(.warning("\(check): overridden by \(approvals.actor) (\(reason))"))
+        }
         return try await execute(playbook, backends, writer, &machine, approvals, until, journalPath)
     }
 
@@ -210,15 +218,20 @@ public struct RotationSession: Sendable {
     /// Rolls the rotation back (before the point of no return only).
     ///
     /// - Parameter approvals: `--approve STEP` confirms that a person restored STEP's manual targets as asked.
-    public func abort(journalPath: String, by: String, approvals: ApprovalSource = ApprovalSource()) async throws
-        -> Outcome
-    {
+    ///   - confirm: Asked, with the journal locked, before an abort starts (not when one is under way), with
+    ///     what it will undo; `false` changes nothing and throws ``SessionError/abortNotConfirmed(journal:)``.
+    public func abort(
+        journalPath: String,
+        by: String,
+        approvals: ApprovalSource = ApprovalSource(),
+        confirm: @Sendable (AbortPreview) async throws -> Bool = { _ in true }
+    ) async throws -> Outcome {
         let lock = try JournalLock.acquire(journal: journalPath, command: "abort")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
         switch machine.mode {
-        case .finished: throw SessionError.alreadyFinished(journal: journalPath)
+        case .finished: throw SessionError.nothingToAbort(journal: journalPath)
         case .aborted: throw SessionError.alreadyAborted(journal: journalPath)
         case .forward, .aborting: break
         }
@@ -227,6 +240,10 @@ public struct RotationSession: Sendable {
         }
         let playbook = try Self.playbook(from: machine.plan)
         let backends = try provider.backends(for: playbook, environment: environment)
+        let preview = AbortPreview(machine: machine)
+        if !preview.alreadyAborting, try await !confirm(preview) {
+            throw SessionError.abortNotConfirmed(journal: journalPath)
+        }
         let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
         observer.handle(.began(machine.plan, journal: journalPath, resumed: true))
         if contents.tornTail != nil, let note = await writer.allRecords.last { try machine.apply(note) }
@@ -275,6 +292,44 @@ public struct RotationSession: Sendable {
         )
         try machine.apply(record)
         return record
+    }
+
+    // MARK: - Override
+
+    /// Records a person's override of a check that failed, with their reason, for a later `resume`.
+    ///
+    /// - Throws: ``SessionError/nothingToOverride(check:failed:)`` for a check that has not failed (an
+    ///   override never comes before the evidence it overrides), ``SessionError/overrideNeedsReason(check:)``.
+    public func override(journalPath: String, check: String, reason: String, by: String) async throws -> JournalRecord {
+        let lock = try JournalLock.acquire(journal: journalPath, command: "override")
+        defer { lock.release() }
+        let contents = try JournalReader.read(path: journalPath)
+        var machine = try Self.replay(contents)
+        switch machine.mode {
+        case .finished: throw SessionError.alreadyFinished(journal: journalPath)
+        case .aborted: throw SessionError.alreadyAborted(journal: journalPath)
+        case .forward, .aborting: break
+        }
+        let entry = try Self.overrideEntry(check, reason: reason, by: by, via: "override-command", machine: machine)
+        let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
+        if contents.tornTail != nil, let note = await writer.allRecords.last { try machine.apply(note) }
+        let record = try await writer.append(entry)
+        try machine.apply(record)
+        return record
+    }
+
+    /// The `override` record of `check`, refused for a check that has not failed or without a reason.
+    static func overrideEntry(_ check: String, reason: String, by: String, via: String, machine: RotationStateMachine)
+        throws -> JournalEntry
+    {
+        guard machine.failedChecks.contains(check) else {
+            throw SessionError.nothingToOverride(check: check, failed: machine.failedChecks.sorted())
+        }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw SessionError.overrideNeedsReason(check: check) }
+        return JournalEntry(
+            type: .override,
+            data: RecordData(by: by, via: via, planHash: machine.plan.hash, check: check, reason: reason))
     }
 
     // MARK: - Reading

@@ -16,6 +16,14 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     case snapshotInvalid(String)
     /// Another rotation of the same environment is unfinished.
     case unfinishedRotation(String)
+    /// `abort` of a rotation that finished: its old keys are gone, nothing can be rolled back.
+    case nothingToAbort(journal: String)
+    /// An override names a check that has not failed in this rotation.
+    case nothingToOverride(check: String, failed: [String])
+    /// An override without a reason.
+    case overrideNeedsReason(check: String)
+    /// The person did not confirm the abort (nothing changed).
+    case abortNotConfirmed(journal: String)
 
     public var description: String {
         switch self {
@@ -37,6 +45,19 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
             "the playbook recorded in the journal no longer loads: \(message)"
         case .unfinishedRotation(let warning):
             "refusing to start: \(warning); or pass --force to start anyway"
+        case .nothingToAbort(let journal):
+            "nothing to abort: the rotation in '\(journal)' finished (its old keys are deleted and every app runs "
+                + "the new ones); to replace the new keys, start a new rotation with 'rekey run PLAYBOOK'"
+        case .nothingToOverride(let check, let failed):
+            "nothing to override: the check '\(check)' has not failed in this rotation"
+                + (failed.isEmpty
+                    ? " (no check has failed)" : "; the checks that failed are: \(failed.joined(separator: ", "))")
+        case .abortNotConfirmed(let journal):
+            "not aborted: the confirmation was not given, nothing changed; run 'rekey abort \(journal)' again to "
+                + "roll back"
+        case .overrideNeedsReason(let check):
+            "an override of '\(check)' needs a reason: --reason 'why it is safe to go on' (it is journaled with "
+                + "your name)"
         }
     }
 }

@@ -97,13 +97,42 @@ import Testing
         }
     }
 
-    @Test func gateCompletesOnApprovalWithoutItems() throws {
+    @Test func anApprovalDoesNotCompleteAGateWhoseItemsAreNotDone() throws {
         var m = try machine { b in
             complete(.createSigningKey, ["signing-key"], &b) + complete(.stageSigningKeys, ["api", "worker"], &b)
                 + complete(.createEventKeys, ["ek_1"], &b) + complete(.stageEventKeys, ["api", "worker"], &b)
                 + [b.next(.approval, .confirmRedeploy), b.next(.stepStarted, .confirmRedeploy)]
         }
-        #expect(m.nextActions(limits: limits) == [.completeStep(.confirmRedeploy)])
+        // The items run: the step decides which ones the approval can stand in for (nothing can verify them).
+        #expect(
+            m.nextActions(limits: limits) == [
+                .runItem(ItemRef(step: .confirmRedeploy, item: "api"), attempt: 1),
+                .runItem(ItemRef(step: .confirmRedeploy, item: "worker"), attempt: 1),
+            ])
+    }
+
+    @Test func aJournalWhoseGateCompletedOnAnApprovalAloneStillReplays() throws {
+        // Written by rekey before approvals stopped standing in for evidence.
+        let m = try machine { b in
+            complete(.createSigningKey, ["signing-key"], &b) + complete(.stageSigningKeys, ["api", "worker"], &b)
+                + complete(.createEventKeys, ["ek_1"], &b) + complete(.stageEventKeys, ["api", "worker"], &b)
+                + [
+                    b.next(.approval, .confirmRedeploy), b.next(.stepStarted, .confirmRedeploy),
+                    b.next(.stepDone, .confirmRedeploy),
+                ]
+        }
+        #expect(m.finished(.confirmRedeploy) != nil)
+    }
+
+    @Test func overridesAreKeptByCheckAndFailedChecksRemembered() throws {
+        var b = RecordBuilder()
+        var m = RotationStateMachine(plan: PlanFixtures.inngest())
+        try m.apply(
+            b.next(.check, .confirmRedeploy, "api", data: RecordData(check: "confirm-redeploy/api", verdict: "fail")))
+        #expect(m.failedChecks == ["confirm-redeploy/api"])
+        try m.apply(b.next(.override, data: RecordData(by: "alice", check: "confirm-redeploy/api", reason: "why")))
+        #expect(m.overrides["confirm-redeploy/api"]?.data.reason == "why")
+        #expect(throws: RotationStateMachine.TransitionError.self) { try m.apply(b.next(.override)) }
     }
 
     @Test func untilStopsBeforeTheNamedStep() throws {
@@ -158,7 +187,7 @@ import Testing
             ])
     }
 
-    @Test func abortUndoesReversibleStepsInReverseOrder() throws {
+    @Test func abortRestoresTheAppsBeforeDeletingAnyKey() throws {
         var m = try machine { b in
             complete(.createSigningKey, ["signing-key"], &b) + complete(.stageSigningKeys, ["api", "worker"], &b)
                 + [
@@ -169,23 +198,25 @@ import Testing
         #expect(m.mode == .aborting)
         #expect(
             m.undoItems == [
-                ItemRef(step: .createEventKeys, item: "ek_1"),
                 ItemRef(step: .stageSigningKeys, item: "worker"),
                 ItemRef(step: .stageSigningKeys, item: "api"),
+                ItemRef(step: .createEventKeys, item: "ek_1"),
                 ItemRef(step: .createSigningKey, item: "signing-key"),
             ])
-        // One step at a time: the event key first.
-        #expect(m.nextActions(limits: limits) == [.undoItem(ItemRef(step: .createEventKeys, item: "ek_1"))])
-        var b = RecordBuilder()
-        for _ in 0..<20 { _ = b.next(.note) }
-        try m.apply(b.next(.undoIntent, .createEventKeys, "ek_1"))
-        try m.apply(b.next(.undone, .createEventKeys, "ek_1"))
-        m.itemReturned(ItemRef(step: .createEventKeys, item: "ek_1"))
+        // One step at a time: the apps' configuration first, then the keys they no longer use.
         #expect(
             m.nextActions(limits: limits) == [
                 .undoItem(ItemRef(step: .stageSigningKeys, item: "worker")),
                 .undoItem(ItemRef(step: .stageSigningKeys, item: "api")),
             ])
+        var b = RecordBuilder()
+        for _ in 0..<20 { _ = b.next(.note) }
+        for app in ["worker", "api"] {
+            try m.apply(b.next(.undoIntent, .stageSigningKeys, app))
+            try m.apply(b.next(.undone, .stageSigningKeys, app))
+            m.itemReturned(ItemRef(step: .stageSigningKeys, item: app))
+        }
+        #expect(m.nextActions(limits: limits) == [.undoItem(ItemRef(step: .createEventKeys, item: "ek_1"))])
     }
 
     @Test func abortAfterPointOfNoReturnIsRejected() throws {

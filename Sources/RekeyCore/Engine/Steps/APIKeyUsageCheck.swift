@@ -11,13 +11,12 @@ import Foundation
 enum APIKeyUsageCheck {
     static func check(_ item: String, _ context: StepContext) async throws -> ConfirmRedeployStep.Check {
         let app = try context.app(item)
-        if case .approval = app.verify {
-            throw StepError.pause("app '\(item)' is confirmed by a person; approve the redeploy by hand")
+        if case .approval = app.verify { return .unverifiable("its playbook entry says verify: approval") }
+        if context.playbook.options.confirmRedeploy.mode == .approve {
+            return .unverifiable("the playbook's confirmRedeploy.mode is approve")
         }
         guard context.platform.capabilities.contains(.reportsKeyUsage) else {
-            throw StepError.pause(
-                "\(context.platform.kind) does not report when keys were used, so app '\(item)' can't be verified "
-                    + "automatically; approve the redeploy by hand")
+            return .unverifiable("\(context.platform.kind) does not report when keys were used")
         }
         let oldID = try context.oldAPIKeyID(ofApp: item)
         let new = try context.newAPIKey(replacing: oldID)
@@ -26,11 +25,18 @@ enum APIKeyUsageCheck {
             throw StepError.verificationFailed("the new API key \(new.id) of app '\(item)' is not listed any more")
         }
         let oldUsed = keys.first { $0.id == oldID }?.lastUsedAt
+        var findings = CheckFindings()
+        findings.read("\(item): new key \(new.id) last used", newKey.lastUsedAt.map(Self.format) ?? "never")
+        findings.read("\(item): old key \(oldID) last used", oldUsed.map(Self.format) ?? "never")
         guard let newUsed = newKey.lastUsedAt else {
-            return .notYet("its new key \(new.id) has not been used yet")
+            let reason = "app '\(item)': its new key \(new.id) has not been used yet"
+            findings.problem(reason)
+            return .notYet(reason, findings)
         }
         if let oldUsed, oldUsed >= newUsed {
-            return .notYet("its old key \(oldID) is still in use (last used \(Self.format(oldUsed)))")
+            let reason = "app '\(item)': its old key \(oldID) is still in use (last used \(Self.format(oldUsed)))"
+            findings.problem(reason)
+            return .notYet(reason, findings)
         }
         return .confirmed(
             ItemOutcome(observed: [

@@ -39,6 +39,14 @@ public struct CreateAPIKeysStep: StepBehavior {
         ]
     }
 
+    /// Before abort deletes the new key: no app's configuration holds it any more.
+    public func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        guard let new = try? context.newAPIKey(replacing: item), let fingerprint = new.fingerprint else { return nil }
+        var findings = CheckFindings()
+        try await context.checkNoAppHoldsAPIKey(fingerprint, keyID: new.id, &findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard !context.mustSeal(.api), let created = try await createdKeys(item, context).first else { return nil }
         return outcome(created, secret: created.secret, context: context)
@@ -177,7 +185,9 @@ public struct CreateAPIKeysStep: StepBehavior {
             }
         }
         return ItemOutcome(
-            keyID: created[0].id, name: created[0].name, detail: "deleted \(created.map(\.id).joined(separator: ", "))")
+            keyID: created[0].id, name: created[0].name,
+            detail: "deleted the new API key \(created.map(\.id).joined(separator: ", ")) '\(created[0].name ?? "?")'; "
+                + "\(item), which it replaced, stays")
     }
 
     public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {

@@ -35,6 +35,16 @@ public struct CreateEventKeysStep: StepBehavior {
         )
     }
 
+    /// Before abort deletes the new key: no app is configured with it or runs it any more.
+    public func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        guard let created = try await createdKeys(item, context).first, let fingerprint = created.fingerprint else {
+            return nil
+        }
+        var findings = CheckFindings()
+        try await context.checkNoAppUses(.event, fingerprint: fingerprint, keyID: created.id, &findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard !context.mustSeal(.event), let created = try await createdKeys(item, context).first else { return nil }
         return ItemOutcome(
@@ -172,7 +182,10 @@ public struct CreateEventKeysStep: StepBehavior {
                 try await createdKeys(item, context).contains { $0.id == id } ? nil : ItemOutcome(keyID: id)
             }
         }
-        return ItemOutcome(keyID: id, fingerprint: created.fingerprint, name: created.name, detail: "deleted")
+        return ItemOutcome(
+            keyID: id, fingerprint: created.fingerprint, name: created.name,
+            detail: "deleted the new event key \(id) '\(created.name ?? "?")' (fingerprint "
+                + "\(created.fingerprint?.hex ?? "?")); \(item), which it replaced, stays")
     }
 
     public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {

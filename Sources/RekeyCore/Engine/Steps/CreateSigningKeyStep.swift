@@ -30,6 +30,16 @@ public struct CreateSigningKeyStep: StepBehavior {
         )
     }
 
+    /// Before abort deletes the new key: no app is configured with it or runs it any more.
+    public func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        guard let created = try await createdKeys(context).first, let fingerprint = created.fingerprint else {
+            return nil
+        }
+        var findings = CheckFindings()
+        try await context.checkNoAppUses(.signing, fingerprint: fingerprint, keyID: created.id, &findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard !context.mustSeal(.signing), let created = try await createdKeys(context).first else { return nil }
         return ItemOutcome(keyID: created.id, fingerprint: created.fingerprint)
@@ -132,7 +142,10 @@ public struct CreateSigningKeyStep: StepBehavior {
                 try await createdKeys(context).contains { $0.id == id } ? nil : ItemOutcome(keyID: id)
             }
         }
-        return ItemOutcome(keyID: id, fingerprint: created.fingerprint, detail: "deleted")
+        return ItemOutcome(
+            keyID: id, fingerprint: created.fingerprint,
+            detail: "deleted the new signing key \(id) (fingerprint \(created.fingerprint?.hex ?? "?")); "
+                + "\(context.plan.baseline.activeSigningKey?.id ?? "the old key") stays active")
     }
 
     public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {

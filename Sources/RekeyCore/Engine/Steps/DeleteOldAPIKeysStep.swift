@@ -25,6 +25,13 @@ public struct DeleteOldAPIKeysStep: StepBehavior {
         ]
     }
 
+    /// Before the deletion: the replacement is on the platform, and every app that used the old key holds it.
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        try await context.checkAPIKeyReplaced(item, &findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let keys = try await context.keys(.api)
         guard !keys.contains(where: { $0.id == item }) else { return nil }

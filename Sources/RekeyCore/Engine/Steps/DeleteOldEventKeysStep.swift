@@ -23,6 +23,14 @@ public struct DeleteOldEventKeysStep: StepBehavior {
         )
     }
 
+    /// Before the deletion: the replacement is on the platform as planned, and every app that used the old
+    /// key is configured with and runs the replacement.
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        try await context.checkEventKeyReplaced(item, &findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let keys = try await context.keys(.event)
         guard !keys.contains(where: { $0.id == item }) else { return nil }

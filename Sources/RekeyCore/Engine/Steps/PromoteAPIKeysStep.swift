@@ -27,6 +27,12 @@ public struct PromoteAPIKeysStep: StepBehavior {
         ]
     }
 
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        try await context.checkAPIKeyReplaced(item, &findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newAPIKey(replacing: item)
         let keys = try await context.keys(.api)

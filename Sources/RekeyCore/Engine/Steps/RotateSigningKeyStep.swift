@@ -26,6 +26,15 @@ public struct RotateSigningKeyStep: StepBehavior {
         ) + ["the platform deletes \(input.activeSigningKey?.id ?? "?"), the old signing key"]
     }
 
+    /// Before the promotion: the platform still has the planned keys and nothing else, and every app is
+    /// configured with and runs the new key.
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        try await context.checkSigningKeysBeforePromotion(&findings)
+        try await context.checkAppsAcceptNewSigningKey(&findings)
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let new = try context.newSigningKey()
         let old = try context.oldSigningKey()

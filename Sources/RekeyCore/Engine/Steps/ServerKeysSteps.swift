@@ -21,6 +21,17 @@ public struct AddEventKeysStep: StepBehavior {
             "INNGEST_EVENT_KEY=<old keys>,<new keys>", check: "lists the old and the new event keys", input)
     }
 
+    /// Before abort removes the new event keys from the server: no app uses one any more.
+    public func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        for replacement in context.plan.eventKeyReplacements {
+            guard let new = try? context.newEventKey(replacing: replacement.oldID), let fingerprint = new.fingerprint
+            else { continue }
+            try await context.checkNoAppUses(.event, fingerprint: fingerprint, keyID: new.id, &findings)
+        }
+        return findings
+    }
+
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         let desired = try await context.oldEventKeySecrets() + context.newEventKeySecrets()
         return try await ServerEventKeys.observe(
@@ -78,6 +89,13 @@ public struct InstallSigningKeyStep: StepBehavior {
 
     public func calls(_ item: String, _ input: PlanningInput) -> [String] {
         ServerEventKeys.calls("INNGEST_SIGNING_KEY=<new key, bare hex>", check: "accepts the new signing key", input)
+    }
+
+    /// Before the server switches keys: every app is configured with and runs the new key.
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        try await context.checkAppsAcceptNewSigningKey(&findings)
+        return findings
     }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
@@ -150,6 +168,15 @@ public struct DropOldEventKeysStep: StepBehavior {
 
     public func calls(_ item: String, _ input: PlanningInput) -> [String] {
         ServerEventKeys.calls("INNGEST_EVENT_KEY=<new keys>", check: "lists only the new event keys", input)
+    }
+
+    /// Before the old keys go: every app is configured with and runs its replacement.
+    public func preflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
+        var findings = CheckFindings()
+        for replacement in context.plan.eventKeyReplacements {
+            try await context.checkEventKeyReplaced(replacement.oldID, &findings)
+        }
+        return findings
     }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {

@@ -101,7 +101,8 @@ public struct StageAPIKeysStep: StepBehavior {
         }
         let note = try await applyTarget(item, [change], context)
         let written: Fingerprint? = if case .set(_, let value) = change { value.utf8Fingerprint } else { nil }
-        return ItemOutcome(variables: [variable: written], detail: note.map { "restored; \($0)" } ?? "restored")
+        let restored = "restored \(variable)=\(written?.hex ?? "(removed)") in \(try context.target(item).summary)"
+        return ItemOutcome(variables: [variable: written], detail: note.map { "\(restored); \($0)" } ?? restored)
     }
 
     /// The value the app held before this step wrote: sealed in the step's own `done` record, or (when

@@ -54,6 +54,8 @@ struct TargetRestorer {
         }
         guard !changes.isEmpty else { return nil }
         let note = try await applyTarget(app, changes, context)
-        return ItemOutcome(variables: written, detail: note.map { "restored; \($0)" } ?? "restored")
+        let values = written.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value?.hex ?? "(removed)")" }
+        let restored = "restored \(values.joined(separator: ", ")) in \(try context.target(app).summary)"
+        return ItemOutcome(variables: written, detail: note.map { "\(restored); \($0)" } ?? restored)
     }
 }
