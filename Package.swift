@@ -37,6 +37,10 @@ let package = Package(
         // The embedded emulator, in-process and over HTTP (`rekey sandbox serve`).
         .target(name: "RekeySandbox", dependencies: ["RekeyCore", "RekeyCrypto", "RekeyPlatforms"]),
 
+        // What tests share: the safety invariants checked independently of the engine, fixtures and seeded
+        // generators. No product depends on it.
+        .target(name: "RekeyTesting", dependencies: ["RekeyCore", "RekeySandbox"]),
+
         // The performance benchmark (`swift run -c release rekey-bench`): runs the built `rekey` against
         // `rekey sandbox serve`; no test target depends on it.
         .executableTarget(
@@ -46,7 +50,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RekeyCryptoTests", dependencies: ["RekeyCrypto"]),
-        .testTarget(name: "RekeyCoreTests", dependencies: ["RekeyCore", "RekeySandbox"]),
+        .testTarget(name: "RekeyCoreTests", dependencies: ["RekeyCore", "RekeySandbox", "RekeyTesting"]),
         .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyCore", "RekeyPlatforms"]),
         .testTarget(name: "RekeyPlatformsTests", dependencies: ["RekeyPlatforms", "RekeyCore", "RekeySandbox"]),
         .testTarget(
@@ -55,7 +59,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["rekey", "RekeyCore", "RekeySandbox", "RekeyPlatforms"],
+            dependencies: ["rekey", "RekeyCore", "RekeySandbox", "RekeyPlatforms", "RekeyTesting"],
             // The Inngest SDK apps the tests start (located through #filePath, not as resources).
             exclude: ["Fixtures"]
         ),

@@ -86,6 +86,8 @@ struct CommandContext: Sendable {
             sealKey: try sealKey()
         )
         session.force = has("force") && arguments.flag("force")
+        session.registry = EnvironmentRegistry(
+            directory: EnvironmentRegistry.defaultDirectory(environment: environment))
         session.waitTimeout = has("no-wait") && arguments.flag("no-wait") ? 0 : nil
         return session
     }

@@ -56,7 +56,8 @@ extension BackendFactory {
             configuration: EventNerdsPlatform.Configuration(baseURL: url, token: token, tokenSource: source),
             transport: transport)
         // The gate watches each key's last use: the platform is the verifier.
-        return Backends(platform: platform, targets: targets, verifiers: [:])
+        let location = settings.sandbox.map { "eventnerds sandbox \($0)" } ?? "eventnerds \(settings.baseURL)"
+        return Backends(platform: platform, targets: targets, verifiers: [:], location: location)
     }
 
     static func selfHosted(
@@ -106,7 +107,9 @@ extension BackendFactory {
                 },
                 credentialSource: settings.signingKeyEnv),
             transport: transport)
-        return Backends(platform: platform, targets: targets, verifiers: verifiers)
+        let location =
+            settings.sandbox.map { "inngest-self-hosted sandbox \($0)" } ?? "inngest-self-hosted \(settings.apiURL)"
+        return Backends(platform: platform, targets: targets, verifiers: verifiers, location: location)
     }
 
     static func plugin(
@@ -135,8 +138,10 @@ extension BackendFactory {
                 "plugin '\(description.name)' rotates its keys with procedure '\(procedure)', but the playbook selects "
                     + "'\(playbook.procedure)'; set \"procedure\": \"\(procedure)\"")
         }
+        // A plugin is identified by its program and its configuration (which says which account it talks to).
+        let config = (settings.config ?? .object(JSONObject())).serialized(pretty: false)
         return Backends(
             platform: ExecPluginPlatform(configuration: configuration, description: description), targets: targets,
-            verifiers: [:])
+            verifiers: [:], location: "plugin \(settings.command.joined(separator: " ")) \(config)")
     }
 }

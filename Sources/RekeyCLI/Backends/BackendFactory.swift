@@ -55,7 +55,7 @@ public struct BackendFactory: BackendProvider {
                 case .approval: break
                 }
             }
-            return Backends(platform: sandbox, targets: targets, verifiers: verifiers)
+            return Backends(platform: sandbox, targets: targets, verifiers: verifiers, location: "sandbox \(state)")
         case .inngest(let settings):
             let transport = Self.bounded(LoopbackTransport.make())
             let platform = try Self.inngest(
@@ -67,7 +67,8 @@ public struct BackendFactory: BackendProvider {
                     verifiers[app.name] = try Self.introspection(url, transport, app.name)
                 }
             }
-            return Backends(platform: platform, targets: targets, verifiers: verifiers)
+            return Backends(
+                platform: platform, targets: targets, verifiers: verifiers, location: "inngest \(settings.apiURL)")
         case .eventNerds(let settings):
             return try Self.eventNerds(settings, playbook: playbook, environment: environment, targets: targets)
         case .inngestSelfHosted(let settings):

@@ -24,6 +24,7 @@ enum ErrorReport {
             case .planHashMismatch, .snapshotInvalid: return ("\(error)", .invalidInput)
             case .pastPointOfNoReturn, .unfinishedRotation: return ("\(error)", .stepFailed)
             case .abortNotConfirmed: return ("\(error)", .paused)
+            case .environmentLocked: return ("\(error)", .locked)
             }
         case let error as PlanningError:
             return ("\(error)", .stepFailed)

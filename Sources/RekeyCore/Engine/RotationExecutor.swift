@@ -141,6 +141,7 @@ public struct RotationExecutor: Sendable {
                         context.journalPath = journal.path
                         context.approvals = machine.allApprovals
                         context.overrides = machine.overrides
+                        context.intentJournaled = machine.hasIntent(ref)
                         inFlight += 1
                         group.addTask { await runItem(ref, attempt: attempt, context: context, journal: journal) }
 
@@ -237,6 +238,7 @@ public struct RotationExecutor: Sendable {
         context: StepContext,
         journal: JournalWriter
     ) async -> ItemReturn {
+        var context = context
         var records: [JournalRecord] = []
         let behavior = StepCatalog.behavior(for: ref.step)
         let started = clock.now()
@@ -278,6 +280,8 @@ public struct RotationExecutor: Sendable {
                     )
                 )
                 observer.handle(.itemStarted(ref, action: intent.action, attempt: attempt))
+                // From here on, what this item creates is this rotation's own.
+                context.intentJournaled = true
                 try faults.reach(.beforeEffect(step: ref.step, item: ref.item))
             }
             let outcome = try await behavior.act(ref.item, in: context)

@@ -53,6 +53,12 @@ public struct RotationStateMachine: Sendable {
         case failed(ItemRef, error: String, kind: FailureKind)
         /// An item is waiting (a gate, a guided action) and the run paused.
         case paused(StepID, reason: String)
+
+        /// Whether an item failed.
+        public var isFailure: Bool {
+            if case .failed = self { return true }
+            return false
+        }
     }
 
     /// What the executor should do.
@@ -109,6 +115,8 @@ public struct RotationStateMachine: Sendable {
     public private(set) var overrides: [String: JournalRecord] = [:]
     /// The checks that failed at least once (a check can be overridden only after it failed).
     public private(set) var failedChecks: Set<String> = []
+    /// The items whose side effect was ever announced by an intent record.
+    private var intents: Set<ItemRef> = []
     private var undo: [ItemRef: UndoStatus] = [:]
     private var undoOrder: [ItemRef] = []
     private var inFlight: Set<ItemRef> = []
@@ -181,6 +189,7 @@ public struct RotationStateMachine: Sendable {
             }
             guard !items.values[slot].isDone else { throw fail(record, "intent for \(ref), which is already done") }
             items.values[slot] = .started(attempt: record.data.attempt ?? 1)
+            intents.insert(ref)
         case .done:
             let (ref, slot) = try knownItemSlot(record)
             guard stepStarted[ref.step] != nil, stepDone[ref.step] == nil else {
@@ -203,7 +212,8 @@ public struct RotationStateMachine: Sendable {
             }
             if live { halt = .failed(ref, error: error, kind: record.data.failureKind) }
         case .paused:
-            if live, let step = record.step {
+            // A failure of another item in this run says more than a pause: it is what the run reports.
+            if live, let step = record.step, !(halt?.isFailure ?? false) {
                 halt = .paused(step, reason: record.data.message ?? "waiting")
             }
         case .stepDone:
@@ -318,6 +328,10 @@ public struct RotationStateMachine: Sendable {
 
     /// The state of `item`.
     public func status(of item: ItemRef) -> ItemStatus? { items[item] }
+
+    /// Whether `item`'s side effect was ever announced (an intent record): only then can something found on
+    /// the platform be this rotation's own earlier work.
+    public func hasIntent(_ item: ItemRef) -> Bool { intents.contains(item) }
 
     /// The undo state of `item` during an abort.
     public func undoStatus(of item: ItemRef) -> UndoStatus? { undo[item] }

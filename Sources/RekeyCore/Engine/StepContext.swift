@@ -32,6 +32,9 @@ public struct StepContext: Sendable {
     public var isUndo = false
     /// Adaptive concurrency: told about rate limits and successes.
     public var governor: ConcurrencyGovernor? = nil
+    /// Whether the item's side effect was announced by an intent before this attempt: only then can a key
+    /// found on the platform that the plan did not see be this rotation's own (``foreignKeys(_:kind:)``).
+    public var intentJournaled = false
     /// The approvals in the journal when the item started, by step.
     public var approvals: [StepID: JournalRecord] = [:]
     /// The overrides in the journal when the item started, by check name (``checkName``).
@@ -64,6 +67,22 @@ public struct StepContext: Sendable {
     /// other items of the fan-out).
     public func keys(_ kind: KeyKind) async throws -> [PlatformKey] {
         try await secrets.keys(kind, freshness: listings)
+    }
+
+    /// Refuses when `found` (keys the plan did not see, matching what this item creates) can't be this
+    /// rotation's: no intent was ever journaled for the item, so rekey never asked for them. They belong to
+    /// another rotation or a person; adopting (or deleting) them would mix two rotations.
+    public func refuseForeign(_ found: [PlatformKey], kind: KeyKind) throws {
+        guard !intentJournaled, !found.isEmpty else { return }
+        let list = found.map { "\($0.id)\($0.name.map { " '\($0)'" } ?? "")" }.joined(separator: ", ")
+        throw StepError.unsafe(
+            check: checkName,
+            problems: [
+                "the platform has the \(kind.rawValue) key \(list), which the plan did not see and this rotation never "
+                    + "asked for: another rotation (or a person) made it; rekey will not adopt it. Find out who did, "
+                    + "and delete it or finish that rotation"
+            ],
+            journal: journalPath)
     }
 
     /// The signing key that was active when the plan was made.

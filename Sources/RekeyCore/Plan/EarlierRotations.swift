@@ -57,35 +57,58 @@ public enum EarlierRotations {
         for name in names.sorted() where name.hasSuffix(".jsonl") {
             let path = directory + "/" + name
             // A journal whose plan record never completed recorded nothing (the run died creating it).
-            if path == excluding || JournalReader.isStillborn(path: path) { continue }
-            let contents: JournalContents
-            let machine: RotationStateMachine
-            do {
-                contents = try JournalReader.read(path: path)
-                machine = try RotationSession.replay(contents)
-            } catch {
+            if path == excluding { continue }
+            if let unfinished = state(of: path, environment: environment) { found.append(unfinished) }
+        }
+        return found
+    }
+
+    /// Where the rotation journaled at `path` stands, or `nil` when it finished, was aborted, never started
+    /// (a stillborn journal) or rotates another environment than `environment` (when given). A journal that
+    /// can't be read or verified is reported as such.
+    public static func state(of path: String, environment: String? = nil) -> Unfinished? {
+        if JournalReader.isStillborn(path: path) { return nil }
+        let contents: JournalContents
+        let machine: RotationStateMachine
+        do {
+            contents = try JournalReader.read(path: path)
+            machine = try RotationSession.replay(contents)
+        } catch {
+            return Unfinished(
+                journal: path, rotationID: FileIO.baseName(of: path), state: "\(error)", pastPointOfNoReturn: false,
+                readable: false)
+        }
+        if let environment, contents.plan.playbook.environment != environment { return nil }
+        let state: String
+        switch machine.mode {
+        case .finished, .aborted: return nil
+        case .aborting: state = "rolling back"
+        case .forward: state = machine.currentStep.map { "at \($0)" } ?? "at its end"
+        }
+        return Unfinished(
+            journal: path,
+            rotationID: contents.plan.rotationID,
+            state: state,
+            pastPointOfNoReturn: machine.pointOfNoReturnStarted,
+            readable: true
+        )
+    }
+
+    /// What the platform's own keys say about a rotation under way, wherever its journal is: an old key
+    /// and a key named as its replacement (by the playbook's template, any date or rotation) both exist,
+    /// which is the state between creating the new keys and deleting the old ones. One sentence per pair.
+    public static func onPlatform(_ keys: [PlatformKey], template: String) -> [String] {
+        let names = KeyNameTemplate(template)
+        var found: [String] = []
+        for new in keys {
+            guard let newName = new.name else { continue }
+            for old in keys where old.id != new.id {
+                guard let oldName = old.name, names.isReplacementName(newName, of: oldName) else { continue }
                 found.append(
-                    Unfinished(
-                        journal: path, rotationID: name, state: "\(error)", pastPointOfNoReturn: false, readable: false)
-                )
-                continue
+                    "the platform has the \(new.kind.rawValue) key '\(newName)' (\(new.id)) next to '\(oldName)' "
+                        + "(\(old.id)), which it is named to replace: a rotation of this environment looks unfinished "
+                        + "(resume or abort it from its journal, or delete the key it left)")
             }
-            guard contents.plan.playbook.environment == environment else { continue }
-            let state: String
-            switch machine.mode {
-            case .finished, .aborted: continue
-            case .aborting: state = "rolling back"
-            case .forward: state = machine.currentStep.map { "at \($0)" } ?? "at its end"
-            }
-            found.append(
-                Unfinished(
-                    journal: path,
-                    rotationID: contents.plan.rotationID,
-                    state: state,
-                    pastPointOfNoReturn: machine.pointOfNoReturnStarted,
-                    readable: true
-                )
-            )
         }
         return found
     }

@@ -2,6 +2,8 @@
 public enum PlanningError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The platform already has an inactive signing key: an earlier rotation is unfinished.
     case inactiveSigningKeyExists(id: String, fingerprint: String)
+    /// The platform's keys show a rotation under way (an old key next to the key named to replace it).
+    case rotationUnderwayOnPlatform([String])
     /// The environment has no active signing key.
     case noActiveSigningKey
     /// The platform can't list what the plan needs.
@@ -17,6 +19,8 @@ public enum PlanningError: Error, Sendable, Equatable, CustomStringConvertible {
         case .inactiveSigningKeyExists(let id, let fingerprint):
             "the environment already has an inactive signing key (\(id), fingerprint \(fingerprint)): an earlier "
                 + "rotation is unfinished; finish it with 'rekey resume JOURNAL', or delete that key, then plan again"
+        case .rotationUnderwayOnPlatform(let findings):
+            findings.joined(separator: "; ") + "; or pass --force to start anyway"
         case .noActiveSigningKey:
             "the environment has no active signing key; there is nothing to rotate"
         case .cannotList(let what):

@@ -125,6 +125,10 @@ extension RotationPlanner {
             }
         }
         warnings += EarlierRotations.unfinished(near: playbook.path, environment: playbook.environment).map(\.warning)
+        if playbook.steps.contains(.createAPIKeys) {
+            warnings += try refuseUnlessForced(
+                EarlierRotations.onPlatform(observation.keys, template: playbook.options.keyName))
+        }
 
         let steps = plannedSteps(
             PlanningInput(

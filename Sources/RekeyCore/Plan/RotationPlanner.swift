@@ -9,8 +9,9 @@ public struct RotationPlanner: Sendable {
     public var targets: [String: any SecretTarget]
     public var toolVersion: String
     public var clock: EngineClock
-    /// `--force`: adopt an existing inactive signing key as the new key instead of refusing.
-    public var adoptInactiveSigningKey = false
+    /// `--force`: start although the platform shows a rotation under way (an existing inactive signing key
+    /// becomes this rotation's new key; a replacement key left by another rotation is warned about).
+    public var force = false
 
     public init(
         playbook: Playbook,
@@ -46,7 +47,7 @@ public struct RotationPlanner: Sendable {
         let creates = playbook.steps.contains(.createSigningKey)
         var adopted: String?
         if let inactive = signingKeys.first(where: { $0.isActive != true }), creates {
-            guard adoptInactiveSigningKey else {
+            guard force else {
                 throw PlanningError.inactiveSigningKeyExists(
                     id: inactive.id, fingerprint: inactive.fingerprint?.hex ?? "?")
             }
@@ -79,6 +80,10 @@ public struct RotationPlanner: Sendable {
             )
         }
         warnings += EarlierRotations.unfinished(near: playbook.path, environment: playbook.environment).map(\.warning)
+        if playbook.steps.contains(.createEventKeys) || playbook.steps.contains(.generateEventKeys) {
+            warnings += try refuseUnlessForced(
+                EarlierRotations.onPlatform(eventKeys, template: playbook.options.keyName))
+        }
 
         let replacements = Self.replacements(
             eventKeys: eventKeys,
@@ -311,6 +316,13 @@ public struct RotationPlanner: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// `findings` of a rotation under way on the platform: an error, or with `--force` warnings.
+    func refuseUnlessForced(_ findings: [String]) throws -> [String] {
+        guard !findings.isEmpty else { return [] }
+        guard force else { throw PlanningError.rotationUnderwayOnPlatform(findings) }
+        return findings.map { "--force: " + $0 }
+    }
 
     /// New names for the replacement keys, unique among themselves and the existing keys.
     static func replacements(

@@ -29,6 +29,9 @@ public struct RotationSession: Sendable {
     /// `--no-wait` (0) or another bound on how long a run waits for redeploys and people, overriding
     /// the playbook's `confirmRedeploy.timeout`.
     public var waitTimeout: Double?
+    /// Where each environment's lock and its started rotations are kept, whatever the journal's path
+    /// (``EnvironmentRegistry``); `nil`: no environment lock (tests of one session).
+    public var registry: EnvironmentRegistry?
 
     public init(
         provider: any BackendProvider,
@@ -122,6 +125,14 @@ public struct RotationSession: Sendable {
         }
         // A step that will seal a once-shown secret needs the seal key: refuse now, before any change.
         try SealingRequirement.check(steps: playbook.steps, platform: backends.platform, key: sealKey)
+        // One rotation per environment: held from before planning until this command ends, so that two
+        // starts race safely, and checked against every rotation started on it wherever its journal is.
+        let identity = backends.environmentIdentity(playbook)
+        let environmentLock = try registry?.lock(identity, command: "run", journal: journalPath)
+        defer { environmentLock?.release() }
+        if !force, let open = unfinishedRegistered(identity, excluding: journalPath) {
+            throw SessionError.unfinishedRotation(open.warning)
+        }
 
         // Lock an explicit path before touching the platform, so a second run fails at once.
         var lock: JournalLock?
@@ -156,7 +167,7 @@ public struct RotationSession: Sendable {
                     toolVersion: toolVersion,
                     clock: clock
                 )
-                planner.adoptInactiveSigningKey = force
+                planner.force = force
                 plan = try await planner.makePlan()
             }
             try validate(until: until, approvals: approvals, plan: plan)
@@ -169,6 +180,7 @@ public struct RotationSession: Sendable {
             for warning in plan.warnings { observer.handle(.warning(warning)) }
             let writer = try await JournalWriter.create(path: path, plan: plan, lock: lock, faults: faults)
             createdLockFile = nil
+            try registry?.register(identity, rotationID: plan.rotationID, journal: path)
             observer.handle(.began(plan, journal: path, resumed: false))
             var machine = RotationStateMachine(plan: plan)
             for record in await writer.allRecords { try machine.apply(record) }
@@ -198,6 +210,10 @@ public struct RotationSession: Sendable {
         let backends = try provider.backends(for: playbook, environment: environment)
         // A missing or wrong seal key stops the resume here, before the step that would seal or open.
         try SealingRequirement.check(machine: machine, platform: backends.platform, key: sealKey)
+        let identity = backends.environmentIdentity(playbook)
+        let environmentLock = try registry?.lock(identity, command: "resume", journal: journalPath)
+        defer { environmentLock?.release() }
+        try registry?.register(identity, rotationID: machine.plan.rotationID, journal: journalPath)
         let writer = try await JournalWriter.open(contents, lock: lock, faults: faults)
         observer.handle(.began(machine.plan, journal: journalPath, resumed: true))
         if contents.tornTail != nil, let note = await writer.allRecords.last {
@@ -240,6 +256,9 @@ public struct RotationSession: Sendable {
         }
         let playbook = try Self.playbook(from: machine.plan)
         let backends = try provider.backends(for: playbook, environment: environment)
+        let identity = backends.environmentIdentity(playbook)
+        let environmentLock = try registry?.lock(identity, command: "abort", journal: journalPath)
+        defer { environmentLock?.release() }
         let preview = AbortPreview(machine: machine)
         if !preview.alreadyAborting, try await !confirm(preview) {
             throw SessionError.abortNotConfirmed(journal: journalPath)
@@ -385,6 +404,9 @@ public struct RotationSession: Sendable {
         )
         let limits = RotationStateMachine.RunLimits(until: until, concurrency: playbook.options.concurrency)
         let result = try await executor.run(journal: writer, machine: &machine, limits: limits)
+        if result == .finished || result == .aborted {
+            registry?.unregister(backends.environmentIdentity(playbook), rotationID: machine.plan.rotationID)
+        }
         return Outcome(result: result, journal: path, plan: machine.plan, machine: machine)
     }
 
@@ -394,6 +416,26 @@ public struct RotationSession: Sendable {
         for step in approvals.preApproved where !known.contains(step) {
             throw SessionError.unknownStep(step, known: known)
         }
+    }
+
+    /// The first rotation registered on `identity` whose journal is unfinished (finished, aborted and
+    /// vanished journals are forgotten), except `excluding`.
+    private func unfinishedRegistered(_ identity: String, excluding: String?) -> EarlierRotations.Unfinished? {
+        guard let registry else { return nil }
+        for registered in registry.rotations(of: identity) where registered.journal != excluding {
+            guard FileIO.exists(registered.journal) else {
+                // The journal moved (a CI artifact) or was deleted: the platform's own state still tells
+                // (``EarlierRotations/onPlatform(_:template:)``).
+                registry.unregister(identity, rotationID: registered.rotationID)
+                continue
+            }
+            guard let found = EarlierRotations.state(of: registered.journal) else {
+                registry.unregister(identity, rotationID: registered.rotationID)
+                continue
+            }
+            return found
+        }
+        return nil
     }
 
     private func ensureDirectory(of path: String) throws {

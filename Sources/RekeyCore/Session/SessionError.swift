@@ -24,6 +24,8 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
     case overrideNeedsReason(check: String)
     /// The person did not confirm the abort (nothing changed).
     case abortNotConfirmed(journal: String)
+    /// Another rekey process is rotating the same environment.
+    case environmentLocked(identity: String, holder: EnvironmentLock.Holder?)
 
     public var description: String {
         switch self {
@@ -52,6 +54,14 @@ public enum SessionError: Error, Sendable, Equatable, CustomStringConvertible {
             "nothing to override: the check '\(check)' has not failed in this rotation"
                 + (failed.isEmpty
                     ? " (no check has failed)" : "; the checks that failed are: \(failed.joined(separator: ", "))")
+        case .environmentLocked(let identity, let holder):
+            if let holder {
+                "\(identity) is being rotated by another rekey (pid \(holder.pid) on \(holder.host), '\(holder.command)' "
+                    + "since \(holder.since)\(holder.journal.map { ", journal '\($0)'" } ?? "")); one rotation per "
+                    + "environment at a time: wait for it, or stop it first"
+            } else {
+                "\(identity) is being rotated by another rekey process; one rotation per environment at a time"
+            }
         case .abortNotConfirmed(let journal):
             "not aborted: the confirmation was not given, nothing changed; run 'rekey abort \(journal)' again to "
                 + "roll back"

@@ -40,6 +40,8 @@ struct RekeyProcess {
             environment[key] = nil
         }
         environment["NO_COLOR"] = "1"
+        // The environments' locks and registered rotations of every test run on this machine, not the user's.
+        environment["REKEY_STATE_DIR"] = FileManager.default.temporaryDirectory.path + "/rekey-test-state"
         environment["no_proxy"] = "127.0.0.1,localhost"
         environment["NO_PROXY"] = "127.0.0.1,localhost"
         for (key, value) in extra { environment[key] = value }

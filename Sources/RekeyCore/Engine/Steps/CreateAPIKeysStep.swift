@@ -48,7 +48,9 @@ public struct CreateAPIKeysStep: StepBehavior {
     }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        guard !context.mustSeal(.api), let created = try await createdKeys(item, context).first else { return nil }
+        let found = try await createdKeys(item, context)
+        try context.refuseForeign(found, kind: .api)
+        guard !context.mustSeal(.api), let created = found.first else { return nil }
         return outcome(created, secret: created.secret, context: context)
     }
 

@@ -46,7 +46,9 @@ public struct CreateEventKeysStep: StepBehavior {
     }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        guard !context.mustSeal(.event), let created = try await createdKeys(item, context).first else { return nil }
+        let found = try await createdKeys(item, context)
+        try context.refuseForeign(found, kind: .event)
+        guard !context.mustSeal(.event), let created = found.first else { return nil }
         return ItemOutcome(
             keyID: created.id, fingerprint: created.fingerprint, name: created.name, filter: created.filter)
     }

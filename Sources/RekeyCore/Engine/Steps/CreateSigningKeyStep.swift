@@ -41,7 +41,9 @@ public struct CreateSigningKeyStep: StepBehavior {
     }
 
     public func observe(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
-        guard !context.mustSeal(.signing), let created = try await createdKeys(context).first else { return nil }
+        let found = try await createdKeys(context)
+        try context.refuseForeign(found.filter { $0.id != context.plan.adoptedSigningKeyID }, kind: .signing)
+        guard !context.mustSeal(.signing), let created = found.first else { return nil }
         return ItemOutcome(keyID: created.id, fingerprint: created.fingerprint)
     }
 
