@@ -41,6 +41,9 @@ let package = Package(
         // generators. No product depends on it.
         .target(name: "RekeyTesting", dependencies: ["RekeyCore", "RekeySandbox"]),
 
+        // The model-based safety test as a soak (`swift run -c release rekey-soak --schedules 10000`).
+        .executableTarget(name: "rekey-soak", dependencies: ["RekeyTesting"], path: "Sources/RekeySoak"),
+
         // The performance benchmark (`swift run -c release rekey-bench`): runs the built `rekey` against
         // `rekey sandbox serve`; no test target depends on it.
         .executableTarget(

@@ -192,6 +192,9 @@ public struct SandboxPlatform: Platform, RolloutVerifier {
         }
         return try await mutate(operation, requires: nil) { state in
             let index = try find(state)
+            guard !state.apps[index].down else {
+                throw PlatformError.unavailable("app '\(app.name)' does not answer (it is down)")
+            }
             if state.options.autoRedeploy { try redeployIfChanged(appAt: index, in: &state) }
             return state.apps[index].running
         }

@@ -217,7 +217,8 @@ private struct FileV1: Codable {
                 deployedAt: $0.deployedAt.map(ISO8601Date.init),
                 syncs: $0.syncs.map(SyncV1.init),
                 url: $0.url,
-                apiKeyVariable: $0.apiKeyVariable
+                apiKeyVariable: $0.apiKeyVariable,
+                down: $0.down ? true : nil
             )
         }
         options = state.options
@@ -264,7 +265,8 @@ private struct FileV1: Codable {
                     deployedAt: $0.deployedAt?.date,
                     syncs: $0.syncs.map(\.sync),
                     url: $0.url,
-                    apiKeyVariable: $0.apiKeyVariable
+                    apiKeyVariable: $0.apiKeyVariable,
+                    down: $0.down ?? false
                 )
             },
             options: options,
@@ -312,6 +314,8 @@ private struct AppV1: Codable {
     var url: String?
     /// Optional: only apps of an emulated EventNerds account have one.
     var apiKeyVariable: String?
+    /// Optional: written only for an app that is down.
+    var down: Bool?
 }
 
 private struct SyncV1: Codable {

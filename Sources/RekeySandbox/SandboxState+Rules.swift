@@ -127,7 +127,10 @@ extension SandboxState {
     /// - Returns: The recorded sync.
     @discardableResult
     public mutating func resync(appAt index: Int, at now: Date = Date()) -> Sync {
-        let outcome = syncOutcome(apps[index].running)
+        let outcome =
+            apps[index].down
+            ? (accepted: Fingerprint?.none, message: String?.some("the app did not answer (it is down)"))
+            : syncOutcome(apps[index].running)
         let sync = Sync(
             id: newID(prefix: "sync_"),
             at: now,

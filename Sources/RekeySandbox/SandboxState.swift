@@ -123,6 +123,9 @@ public struct SandboxState: Sendable, Equatable, Codable {
         /// `POST /fn/register`. `nil` for an emulated app (the sandbox applies the SDK's rules itself).
         public var url: String?
 
+        /// Whether the app is down (it does not answer: a crash, a deploy in progress); a test's world event.
+        public var down = false
+
         /// How many sync records an app keeps.
         public static let maximumSyncs = 20
 
@@ -134,7 +137,8 @@ public struct SandboxState: Sendable, Equatable, Codable {
             deployedAt: Date? = nil,
             syncs: [Sync] = [],
             url: String? = nil,
-            apiKeyVariable: String? = nil
+            apiKeyVariable: String? = nil,
+            down: Bool = false
         ) {
             self.id = id
             self.name = name
@@ -144,6 +148,7 @@ public struct SandboxState: Sendable, Equatable, Codable {
             self.syncs = syncs
             self.url = url
             self.apiKeyVariable = apiKeyVariable
+            self.down = down
         }
     }
 

@@ -144,6 +144,7 @@ enum SandboxStateWriter {
         if let deployed = app.deployedAt { fields.append(("deployedAt", .string(dateText(deployed)))) }
         if let url = app.url { fields.append(("url", .string(url))) }
         if let variable = app.apiKeyVariable { fields.append(("apiKeyVariable", .string(variable))) }
+        if app.down { fields.append(("down", .bool(true))) }
         return .object(fields)
     }
 

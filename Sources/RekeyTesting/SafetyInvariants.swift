@@ -93,40 +93,49 @@ public enum SafetyInvariants {
 
     // MARK: - No leak
 
-    /// What a finished rotation left that it should not have: a replaced key still on the platform (one
-    /// that `before` had and the apps no longer use), more than one signing key, a fallback in an app, a
-    /// temporary file next to a target.
-    public static func leaks(before: SandboxState, after: SandboxState, directory: String) -> [Violation] {
+    /// What a finished rotation left that it should not have: a key it replaced still on the platform, more
+    /// than one signing key (when it rotated the signing key), a fallback in an app, a temporary file next
+    /// to a target.
+    ///
+    /// - Parameters:
+    ///   - replaced: The ids of the keys the rotation replaced (its plan says which).
+    ///   - rotatedSigningKey: Whether it rotated the signing key (then no app may keep a fallback).
+    public static func leaks(replaced: Set<String>, rotatedSigningKey: Bool, after: SandboxState, directory: String)
+        -> [Violation]
+    {
         var found: [Violation] = []
-        let rotatedSigning = !before.signingKeys.isEmpty
-        if rotatedSigning, after.signingKeys.count != 1 {
+        if rotatedSigningKey, after.signingKeys.count != 1 {
             found.append(
                 Violation(invariant: "no leak", detail: "\(after.signingKeys.count) signing keys remain, not 1"))
         }
-        let remaining = Set(after.signingKeys.map(\.id))
-        for old in before.signingKeys where remaining.contains(old.id) && rotatedSigning {
-            found.append(Violation(invariant: "no leak", detail: "the replaced signing key \(old.id) remains"))
+        let remaining =
+            after.signingKeys.map { ($0.id, "signing key") } + after.eventKeys.map { ($0.id, "event key '\($0.name)'") }
+            + after.apiKeys.map { ($0.id, "API key '\($0.name)'") }
+        for (id, what) in remaining where replaced.contains(id) {
+            found.append(Violation(invariant: "no leak", detail: "the replaced \(what) \(id) remains"))
         }
-        let events = Set(after.eventKeys.map(\.id))
-        for old in before.eventKeys where events.contains(old.id) {
-            found.append(
-                Violation(invariant: "no leak", detail: "the replaced event key \(old.id) '\(old.name)' remains"))
-        }
-        let apis = Set(after.apiKeys.map(\.id))
-        for old in before.apiKeys where apis.contains(old.id) {
-            found.append(
-                Violation(invariant: "no leak", detail: "the replaced API key \(old.id) '\(old.name)' remains"))
-        }
-        for app in after.apps {
-            if app.running.signingKeyFallback != nil {
-                found.append(Violation(invariant: "no leak", detail: "app '\(app.name)' runs with a fallback"))
-            }
-            if let configured = configured(app, directory: directory), configured.fallback != nil {
-                found.append(Violation(invariant: "no leak", detail: "app '\(app.name)' is configured with a fallback"))
+        if rotatedSigningKey {
+            for app in after.apps {
+                if app.running.signingKeyFallback != nil {
+                    found.append(Violation(invariant: "no leak", detail: "app '\(app.name)' runs with a fallback"))
+                }
+                if let configured = configured(app, directory: directory), configured.fallback != nil {
+                    found.append(
+                        Violation(invariant: "no leak", detail: "app '\(app.name)' is configured with a fallback"))
+                }
             }
         }
         found += temporaryFiles(after, directory: directory)
         return found
+    }
+
+    /// The keys a rotation replaces and whether it rotates the signing key, from its plan.
+    public static func replaced(by plan: RotationPlan) -> (ids: Set<String>, signingKey: Bool) {
+        let signing = plan.step(.rotateSigningKey) != nil || plan.step(.installSigningKey) != nil
+        var ids = Set(plan.eventKeyReplacements.map(\.oldID))
+        ids.formUnion((plan.apiKeyReplacements ?? []).map(\.oldID))
+        if signing, let old = plan.baseline.activeSigningKey?.id { ids.insert(old) }
+        return (ids, signing)
     }
 
     /// Temporary files of rekey's atomic writes (`.NAME.rekey-…`) left next to the apps' env files.

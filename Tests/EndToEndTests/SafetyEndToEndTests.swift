@@ -49,7 +49,11 @@ import Testing
         #expect(finish.status == 0, "\(finish)")
         let after = try sandbox.state()
         #expect(SafetyInvariants.outages(after, directory: sandbox.directory) == [])
-        #expect(SafetyInvariants.leaks(before: before, after: after, directory: sandbox.directory) == [])
+        let replaced = SafetyInvariants.replaced(by: try JournalReader.read(path: sandbox.journal).plan)
+        #expect(replaced.ids.count == 1 + before.eventKeys.count)
+        #expect(
+            SafetyInvariants.leaks(
+                replaced: replaced.ids, rotatedSigningKey: true, after: after, directory: sandbox.directory) == [])
     }
 
     /// Abort after the apps were redeployed with the new keys: the files are restored at once, but no key is

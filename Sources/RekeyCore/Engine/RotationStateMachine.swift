@@ -349,10 +349,13 @@ public struct RotationStateMachine: Sendable {
     /// Every approval record, by step.
     public var allApprovals: [StepID: JournalRecord] { approvals }
 
-    /// Whether the point of no return has started (from then on, forward only).
+    /// Whether the point of no return has started: an intent of its irreversible action is journaled (from
+    /// then on, forward only). A point of no return whose pre-flight refused, or that waits for an approval,
+    /// has changed nothing: abort is still possible.
     public var pointOfNoReturnStarted: Bool {
         guard let ponr = plan.pointOfNoReturn else { return false }
-        return stepStarted[ponr] != nil
+        guard stepStarted[ponr] != nil else { return false }
+        return plannedItems(ponr).contains { intents.contains($0) } || stepDone[ponr] != nil
     }
 
     /// The outcome of `item`, when done.

@@ -37,9 +37,9 @@ public struct CreateEventKeysStep: StepBehavior {
 
     /// Before abort deletes the new key: no app is configured with it or runs it any more.
     public func undoPreflight(_ item: String, in context: StepContext) async throws -> CheckFindings? {
-        guard let created = try await createdKeys(item, context).first, let fingerprint = created.fingerprint else {
-            return nil
-        }
+        guard let created = try await createdKeys(item, context).first, let fingerprint = created.fingerprint,
+            try await oldKeyRemains(item, context)
+        else { return nil }
         var findings = CheckFindings()
         try await context.checkNoAppUses(.event, fingerprint: fingerprint, keyID: created.id, &findings)
         return findings
@@ -165,6 +165,14 @@ public struct CreateEventKeysStep: StepBehavior {
     public func undo(_ item: String, in context: StepContext) async throws -> ItemOutcome? {
         guard let created = try await createdKeys(item, context).first else { return nil }
         let id = created.id
+        guard try await oldKeyRemains(item, context) else {
+            // The apps could not get the old key back: the new one is the key they hold. Deleting it would
+            // leave them with none.
+            return ItemOutcome(
+                keyID: id, fingerprint: created.fingerprint, name: created.name,
+                detail: "kept the new event key \(id) '\(created.name ?? "?")': the key it replaced, \(item), was "
+                    + "deleted outside rekey, so the apps keep the new one")
+        }
         let platform = context.platform
         if platform.capabilities.contains(.deleteEventKey) {
             try await context.write(
@@ -188,6 +196,11 @@ public struct CreateEventKeysStep: StepBehavior {
             keyID: id, fingerprint: created.fingerprint, name: created.name,
             detail: "deleted the new event key \(id) '\(created.name ?? "?")' (fingerprint "
                 + "\(created.fingerprint?.hex ?? "?")); \(item), which it replaced, stays")
+    }
+
+    /// Whether the old key `item` is still on the platform (abort can give the apps their old key back).
+    private func oldKeyRemains(_ item: String, _ context: StepContext) async throws -> Bool {
+        try await context.keys(.event).contains { $0.id == item }
     }
 
     public func summary(_ item: String, outcome: ItemOutcome, in context: StepContext) -> String {
