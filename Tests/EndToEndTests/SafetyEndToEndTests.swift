@@ -278,6 +278,67 @@ import Testing
         #expect((run.stdout + run.stderr).contains("app '\(api)' runs in dev mode"), "\(run)")
     }
 
+    /// An override names its check, carries a reason and who gave it; it is refused for a check that did not
+    /// fail and without a reason; and it shows in `status`, `explain`, `log` and the GitHub step summary.
+    @Test func anOverrideIsExplicitAndVisibleEverywhere() async throws {
+        let sandbox = try SandboxFixture(apps: 2, eventKeys: 1, extra: ["--manual-redeploy"])
+        defer { sandbox.remove() }
+        let worker = try sandbox.state().apps[1].name
+        let check = "confirm-redeploy/\(worker)"
+        let run = try await RekeyProcess.run([
+            "run", sandbox.playbook, "--journal", sandbox.journal, "--until", "rotate-signing-key", "--no-wait",
+        ])
+        #expect(run.status == 3, "\(run)")
+        #expect(run.stdout.contains("rekey override \(sandbox.journal) \(check) --reason"), "the way out is named")
+
+        let journal = try Data(contentsOf: URL(fileURLWithPath: sandbox.journal))
+        for (arguments, fragment) in [
+            (["override", sandbox.journal, check], "needs a reason"),
+            (["override", sandbox.journal, check, "--reason", "  "], "needs a reason"),
+            (["override", sandbox.journal, "rotate-signing-key/signing-key", "--reason", "x"], "has not failed"),
+            (["resume", sandbox.journal, "--reason", "x"], "--override CHECK"),
+            (["resume", sandbox.journal, "--override", check], "needs a reason"),
+        ] {
+            let refused = try await RekeyProcess.run(arguments)
+            #expect(refused.status == 64, "\(arguments): \(refused)")
+            #expect(refused.stderr.contains(fragment), "\(arguments): \(refused)")
+            #expect(refused.stderr.split(separator: "\n").count <= 3, "one line (and the usage hint): \(refused)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.journal)) == journal, "nothing changed")
+        }
+
+        // The api redeploys; the worker does not, and a person overrides its check.
+        #expect(try await RekeyProcess.run(["sandbox", "redeploy", sandbox.directory, "api"]).status == 0)
+        let override = try await RekeyProcess.run([
+            "override", sandbox.journal, check, "--reason", "worker is drained; redeployed by hand later", "--by",
+            "alice",
+        ])
+        #expect(override.status == 0, "\(override)")
+        let summary = sandbox.directory + "/summary.md"
+        let resume = try await RekeyProcess.run(
+            ["resume", sandbox.journal, "--until", "rotate-signing-key", "--no-wait"],
+            environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+        #expect(resume.status == 0, "\(resume)")
+
+        let status = try await RekeyProcess.run(["status", sandbox.journal])
+        #expect(status.stdout.contains("\(check) overridden by alice via override-command"), "\(status)")
+        #expect(status.stdout.contains("worker is drained"))
+        let json = try await RekeyProcess.run(["status", sandbox.journal, "--json"])
+        let decoded = try JSONDecoder().decode(RotationStatus.self, from: Data(json.stdout.utf8))
+        #expect(decoded.overrides.map(\.check) == [check])
+        #expect(decoded.overrides.first?.used == true)
+        let explain = try await RekeyProcess.run(["explain", sandbox.journal])
+        #expect(explain.stdout.contains("Checks a person overrode"), "\(explain)")
+        #expect(explain.stdout.contains(check))
+        let log = try await RekeyProcess.run(["log", sandbox.journal])
+        #expect(log.stdout.contains("override check \(check) by alice via override-command"), "\(log)")
+        #expect(log.stdout.contains("because: worker is drained"))
+        #expect(log.stdout.contains("check \(check): FAIL"))
+        let markdown = try FileIO.readText(summary)
+        #expect(markdown.contains("**Overrides**"), "\(markdown)")
+        #expect(markdown.contains("`\(check)` by alice"))
+        #expect(SafetyInvariants.silentOverrides(try JournalReader.read(path: sandbox.journal).records) == [])
+    }
+
     // MARK: - Helpers
 
     private func expectOldSigningKeyActive(_ sandbox: SandboxFixture, _ before: SandboxState) throws {

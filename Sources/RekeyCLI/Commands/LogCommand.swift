@@ -59,10 +59,14 @@ struct LogCommand {
         if data.adopted == true { text += " (found already done)" }
         if let variable = data.variable { text += ": \(variable)" }
         if let fingerprint = data.fingerprint { text += " (fp \(fingerprint))" }
+        if let check = data.check { text += " check \(check)" }
+        if let verdict = data.verdict { text += ": \(verdict.uppercased())" }
+        if let kind = data.kind { text += " [\(kind.rawValue)]" }
         if let by = data.by { text += " by \(by)" }
         if let via = data.via { text += " via \(via)" }
         if let error = data.error { text += ": \(error)" }
         if let message = data.message { text += ": \(message)" }
+        if let reason = data.reason { text += ", because: \(reason)" }
         return text
     }
 }

@@ -42,6 +42,16 @@ enum JobSummary {
             )
             lines.append("")
         }
+        if !status.overrides.isEmpty {
+            lines.append("**Overrides** (failed checks a person passed explicitly):")
+            lines.append("")
+            for override in status.overrides {
+                lines.append(
+                    "- ⚠️ `\(cell(override.check))` by \(cell(override.by)) (\(cell(override.via))) at \(override.at)"
+                        + (override.used ? "" : " (not used yet)") + ": \(cell(override.reason))")
+            }
+            lines.append("")
+        }
         if let failed = status.steps.first(where: { $0.state == .failed }) {
             lines.append("**Failed:** `\(failed.id)`: \(cell(failed.problem ?? "see the journal"))")
             lines.append("")

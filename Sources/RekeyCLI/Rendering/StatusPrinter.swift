@@ -42,6 +42,7 @@ struct StatusPrinter {
                 out.line(out.styled("        \(problem)", step.state == .failed ? .red : .yellow))
             }
         }
+        printOverrides(status)
         if let torn = contents.tornTail {
             out.line()
             out.line(
@@ -110,6 +111,12 @@ struct StatusPrinter {
             )
         }
 
+        if !status.overrides.isEmpty {
+            out.line()
+            out.line(out.styled("Checks a person overrode", .bold))
+            printOverrides(status, heading: false)
+        }
+
         let failures = failedItems(machine: machine, contents: contents)
         if !failures.isEmpty {
             out.line()
@@ -159,6 +166,22 @@ struct StatusPrinter {
             if let waitingOn = status.waitingOn { out.line("  Waiting on: \(waitingOn)") }
         } else {
             out.line("  Nothing: the rotation is \(status.state == .finished ? "finished" : "over").")
+        }
+    }
+
+    /// The overrides of failed checks: who passed which check, when, how and why.
+    private func printOverrides(_ status: RotationStatus, heading: Bool = true) {
+        guard !status.overrides.isEmpty else { return }
+        let out = terminal.out
+        if heading {
+            out.line()
+            out.line(out.styled("Overrides", .yellow, .bold) + " (failed checks a person passed explicitly):")
+        }
+        for override in status.overrides {
+            out.line(
+                "  " + out.styled("⚠", .yellow)
+                    + " \(override.check) overridden by \(override.by) via \(override.via) at \(override.at)"
+                    + (override.used ? "" : " (not used yet)") + ": \(override.reason)")
         }
     }
 

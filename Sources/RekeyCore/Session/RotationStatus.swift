@@ -65,6 +65,21 @@ public struct RotationStatus: Sendable, Equatable, Codable {
     public var updatedAt: Timestamp
     /// Warnings recorded in the plan.
     public var warnings: [String]
+    /// Every override of a failed check, in journal order: a person passed the check explicitly.
+    public var overrides: [Override]
+
+    /// A person's override of a failed check.
+    public struct Override: Sendable, Equatable, Codable {
+        /// The check (`confirm-redeploy/billing`).
+        public var check: String
+        /// Who, how (`override-command`, `flag`), when, and why.
+        public var by: String
+        public var via: String
+        public var at: Timestamp
+        public var reason: String
+        /// Whether an action went ahead on it (a check journaled as overridden).
+        public var used: Bool
+    }
 
     /// Derives the status from verified journal contents.
     public init(contents: JournalContents, machine: RotationStateMachine) {
@@ -104,6 +119,29 @@ public struct RotationStatus: Sendable, Equatable, Codable {
             }
         }
         let lastPause = lastPauseIndex.map { records[$0] }
+        var overrides: [Override] = []
+        var used: Set<String> = []
+        for record in records {
+            if record.type == .override, let check = record.data.check {
+                overrides.append(
+                    Override(
+                        check: check, by: record.data.by ?? "?", via: record.data.via ?? "?", at: record.at,
+                        reason: record.data.reason ?? "", used: false))
+            } else if record.type == .check, record.data.verdict == CheckVerdict.overridden.rawValue,
+                let check = record.data.check
+            {
+                used.insert(check)
+            } else if record.type == .done, record.data.outcome?.detail?.contains("overridden by") == true,
+                let step = record.step, let item = record.item
+            {
+                used.insert("\(step)/\(item)")
+            }
+        }
+        self.overrides = overrides.map { override in
+            var override = override
+            override.used = used.contains(override.check)
+            return override
+        }
 
         self.steps = plan.steps.map { planned in
             let refs = planned.items.map { ItemRef(step: planned.id, item: $0.id) }
@@ -180,8 +218,10 @@ public struct RotationStatus: Sendable, Equatable, Codable {
                 next = "rekey resume \(path)"
                 if machine.isGate(step.id) {
                     waitingOn =
-                        "the apps' redeploy: each app must run with the new keys (redeploy, then resume), or an "
-                        + "approver who checked by hand ('rekey resume \(path) --approve \(step.id)')"
+                        "the apps' redeploy: each app must run with the new keys (redeploy, then resume); an app rekey "
+                        + "can't check needs an approver ('rekey approve \(path) \(step.id)'), and one whose check "
+                        + "says no passes only by an explicit override ('rekey override \(path) \(step.id)/APP "
+                        + "--reason …')"
                 } else if step.id == .dropFallback {
                     waitingOn =
                         "the apps' redeploy: each app must restart without INNGEST_SIGNING_KEY_FALLBACK (redeploy, then "
