@@ -5,23 +5,37 @@ import Testing
 /// A journal that can't be written stops the run before the side effect whose intent it could not
 /// record; once there is space again, resume converges.
 @Suite struct DiskFullEndToEndTests {
-    /// The seq of each intent record in a reference rotation of the same shape.
-    static let intents: [(seq: Int, step: StepID, item: String)] = {
+    /// The seq of each intent record in a reference rotation of the same shape (a failed reference run fails
+    /// ``theReferenceRotationHasIntents()``, instead of crashing the test process).
+    static let reference: Result<[Intent], FixtureError> = {
         do {
             let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
             defer { sandbox.remove() }
             let run = try RekeyProcess.runBlocking(
                 ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"]
             )
-            guard run.status == 0 else { fatalError("\(run)") }
-            return try JournalReader.read(path: sandbox.journal).records.compactMap { record in
-                guard record.type == .intent, let step = record.step, let item = record.item else { return nil }
-                return (record.seq, step, item)
-            }
+            guard run.status == 0 else { return .failure(FixtureError(message: "reference run failed: \(run)")) }
+            return .success(
+                try JournalReader.read(path: sandbox.journal).records.compactMap { record in
+                    guard record.type == .intent, let step = record.step, let item = record.item else { return nil }
+                    return Intent(seq: record.seq, step: step, item: item)
+                })
         } catch {
-            fatalError("\(error)")
+            return .failure(FixtureError(message: "reference run failed: \(error)"))
         }
     }()
+
+    struct Intent: Sendable {
+        var seq: Int
+        var step: StepID
+        var item: String
+    }
+
+    static var intents: [Intent] { (try? reference.get()) ?? [] }
+
+    @Test func theReferenceRotationHasIntents() throws {
+        #expect(try Self.reference.get().count > 5)
+    }
 
     @Test(arguments: [StepID.createSigningKey, .createEventKeys, .rotateSigningKey, .deleteOldEventKeys])
     func fullDiskAtAnIntentPreventsItsSideEffect(step: StepID) async throws {
