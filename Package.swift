@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "RekeyPlatformsTests", dependencies: ["RekeyPlatforms", "RekeyCore", "RekeySandbox"]),
         .testTarget(
             name: "RekeyCLITests",
-            dependencies: ["RekeyCLI", "RekeyCore", "RekeySandbox", "RekeyPlatforms"]
+            dependencies: ["RekeyCLI", "RekeyCore", "RekeySandbox", "RekeyPlatforms", "RekeyTesting"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -10,8 +10,11 @@ public enum RekeyCLI {
     /// - Parameters:
     ///   - arguments: The command line after `rekey`.
     ///   - terminal: Where output goes and answers come from.
+    ///   - clock: Time, for every wait (tests pass a virtual clock).
     /// - Returns: The exit code.
-    public static func main(_ arguments: [String], terminal: Terminal = .standard()) async -> ExitCode {
+    public static func main(
+        _ arguments: [String], terminal: Terminal = .standard(), clock: EngineClock = .system
+    ) async -> ExitCode {
         defer { terminal.flush() }
         let parsed: ParsedArguments
         switch RekeyCommands.parser.resolve(arguments, terminal: terminal) {
@@ -19,7 +22,7 @@ public enum RekeyCLI {
         case .run(let arguments): parsed = arguments
         }
         if MemoryTuning.commands.contains(parsed.command) { MemoryTuning.apply() }
-        let context = CommandContext(terminal: terminal, arguments: parsed)
+        let context = CommandContext(terminal: terminal, arguments: parsed, clock: clock)
         do {
             switch parsed.command {
             case "plan": return try await PlanCommand(context).run()
@@ -70,6 +73,8 @@ enum SignalHandlers {
 struct CommandContext: Sendable {
     let terminal: Terminal
     let arguments: ParsedArguments
+    /// Time, for every wait.
+    var clock: EngineClock = .system
 
     var environment: [String: String] { terminal.environment }
 
@@ -80,6 +85,7 @@ struct CommandContext: Sendable {
             environment: environment,
             toolVersion: RekeyCommands.version,
             observer: observer,
+            clock: clock,
             retry: try retryPolicy(),
             faults: try FaultInjector.fromEnvironment(environment),
             stop: signals.token,

@@ -216,7 +216,9 @@ import Testing
             }
             let a = try RekeyProcess.start(arguments("a"))
             let b = try RekeyProcess.start(arguments("b"))
-            let results = try await [offThePool { try a.wait() }, offThePool { try b.wait() }]
+            async let first = offThePool { a.wait() }
+            async let second = offThePool { b.wait() }
+            let results = [try await first, try await second]
             let statuses = results.map(\.status).sorted()
             let state = try sandbox.state()
             #expect(state.signingKeys.count <= 2, "trial \(trial): \(state.signingKeys.count) signing keys")

@@ -32,21 +32,22 @@ struct GateCommand {
             try arguments.duration("timeout").map {
                 Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
             } ?? 3600
-        let start = Timestamp.now()
+        let clock = context.clock
+        let start = clock.now()
         var delay = Self.initialDelay
         var checks = 0
         while true {
             let (_, machine, status) = try StatusCommand.load(context)
             let verdict = try Self.check(step, machine: machine, status: status, path: FileIO.absolute(journal))
             checks += 1
-            let elapsed = Double(start.milliseconds(to: .now())) / 1000
+            let elapsed = Double(start.milliseconds(to: clock.now())) / 1000
             let remaining = timeout - elapsed
             guard wait, verdict.code == .paused, remaining > 0 else {
                 return finish(verdict, step: step, journal: journal, status: status, elapsed: elapsed, waited: wait)
             }
             let pause = min(delay, remaining)
             announce(verdict, step: step, elapsed: elapsed, nextCheck: pause, checks: checks)
-            try await Task.sleep(nanoseconds: UInt64(pause * 1_000_000_000))
+            try await clock.sleep(pause)
             delay = min(delay * 1.5, Self.maximumDelay)
         }
     }

@@ -74,7 +74,7 @@ public struct RotationExecutor: Sendable {
     ) async throws -> RunResult {
         machine.beginRun()
         let retrier = Retrier(policy: retry, clock: clock, observer: observer)
-        let secrets = SecretResolver(platform: platform) { what, operation in
+        let secrets = SecretResolver(platform: platform, clock: clock) { what, operation in
             try await retrier.read(what, operation)
         }
         var outcomes = Self.outcomes(of: machine)

@@ -36,6 +36,8 @@ public actor SecretResolver {
     private let gather: Duration
     private let maxGather: Duration
     private let maxFlights: Int
+    /// Time, for the gathering waits.
+    private let clock: EngineClock
     /// The newest listing, while no write invalidated it.
     private var cache: [KeyKind: [PlatformKey]] = [:]
     /// The newest listing, even if stale.
@@ -55,14 +57,17 @@ public actor SecretResolver {
     ///   - maxGather: The longest a listing waits for callers.
     ///   - maxFlights: Listings of one kind in flight at once; a listing asked for beyond that gathers its
     ///     callers until the oldest returns (each listing of thousands of keys costs both sides CPU).
+    ///   - clock: Time, for the gathering waits (injected by the executor; tests pass a virtual one).
     ///   - call: Wraps platform calls (retries); `(description, operation)`.
     public init(
         platform: any Platform,
         gather: Duration = .milliseconds(1),
         maxGather: Duration = .milliseconds(8),
         maxFlights: Int = 4,
+        clock: EngineClock = .system,
         call: @escaping @Sendable (String, @Sendable () async throws -> [PlatformKey]) async throws -> [PlatformKey]
     ) {
+        self.clock = clock
         self.platform = platform
         self.gather = gather
         self.maxGather = max(gather, maxGather)
@@ -137,7 +142,7 @@ public actor SecretResolver {
             var waited = Duration.zero
             repeat {
                 let writesBefore = writes[kind, default: 0]
-                try? await Task.sleep(for: gather)
+                try? await clock.sleep(Double(gather.components.attoseconds) / 1e18 + Double(gather.components.seconds))
                 waited += gather
                 if writes[kind, default: 0] == writesBefore { break }
             } while waited < maxGather

@@ -1,6 +1,7 @@
 import Foundation
 import RekeyCore
 import RekeySandbox
+import RekeyTesting
 import Testing
 
 @testable import RekeyCLI
@@ -89,14 +90,26 @@ import Testing
     @Test func waitGivesUpAtTheTimeoutSayingWhy() async throws {
         try await CLISandbox.with { sandbox in
             try await staged(sandbox)
-            let started = ContinuousClock.now
-            let result = await sandbox.rekey([
-                "gate", sandbox.journal, "confirm-redeploy", "--wait", "--timeout", "1500ms",
-            ])
-            let elapsed = ContinuousClock.now - started
+            let time = VirtualClock()
+            let result = await sandbox.rekey(
+                ["gate", sandbox.journal, "confirm-redeploy", "--wait", "--timeout", "10m"], clock: time.clock)
             #expect(result.code == .paused, "\(result)")
-            #expect(elapsed >= .milliseconds(1500))
-            #expect(elapsed < .seconds(10))
+            // 1 s growing by half up to 30 s, the last pause cut to the time left: exactly 10 minutes in all.
+            let sleeps = time.sleeps
+            #expect(sleeps.prefix(3) == [1, 1.5, 2.25])
+            #expect(sleeps.dropLast().allSatisfy { $0 <= GateCommand.maximumDelay })
+            #expect(abs(sleeps.reduce(0, +) - 600) < 0.05, "\(sleeps)")
+            #expect(result.stdout.contains("(gave up after 10m"), "\(result)")
+        }
+    }
+
+    @Test func waitSaysWhyAtEveryCheck() async throws {
+        try await CLISandbox.with { sandbox in
+            try await staged(sandbox)
+            let result = await sandbox.rekey(
+                ["gate", sandbox.journal, "confirm-redeploy", "--wait", "--timeout", "1500ms"],
+                clock: VirtualClock().clock)
+            #expect(result.code == .paused, "\(result)")
             // Checks at 0, 1 s and 1.5 s (the last pause is cut to the time left), each saying why.
             let waits = result.stderr.split(separator: "\n").filter { $0.hasPrefix("waiting for confirm-redeploy") }
             #expect(waits.count == 2, "\(result)")

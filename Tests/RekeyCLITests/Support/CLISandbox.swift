@@ -50,11 +50,13 @@ struct CLISandbox {
 
     /// Runs `rekey arguments…` in-process.
     @discardableResult
-    func rekey(_ arguments: [String], environment: [String: String] = [:]) async -> Result {
+    func rekey(_ arguments: [String], environment: [String: String] = [:], clock: EngineClock = .system) async
+        -> Result
+    {
         var env = ["USER": "tester", "REKEY_STATE_DIR": directory + "/state"]
         for (key, value) in environment { env[key] = value }
         let recorder = TerminalRecorder(stdinIsTTY: false, environment: env)
-        let code = await RekeyCLI.main(arguments, terminal: recorder.terminal)
+        let code = await RekeyCLI.main(arguments, terminal: recorder.terminal, clock: clock)
         return Result(code: code, stdout: recorder.stdout, stderr: recorder.stderr)
     }
 
