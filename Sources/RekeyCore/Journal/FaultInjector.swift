@@ -14,6 +14,9 @@
 ///   of ITEM in STEP (e.g. `after-effect:create-event-keys/ek_1a2b`), while its outcome is not yet
 ///   journaled.
 ///
+/// - `before-rename:N`: right before the N-th file replacement of the process (a dotenv target, the
+///   sandbox's state; counting from 1) renames its complete temporary file into place (see ``FileFaults``).
+///
 /// `disk-full:N` does not kill: from record N on, every journal write fails with ENOSPC, as on a full
 /// disk, and the run must stop before any side effect whose intent could not be recorded.
 public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
@@ -23,6 +26,8 @@ public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
     case afterEffect(step: StepID, item: String)
     /// The journal is about to write records up to and including this seq (checked by `disk-full:N`).
     case journalWrite(throughSeq: Int)
+    /// The N-th file replacement of the process is about to rename its temporary file (1-based).
+    case beforeRename(Int)
 
     /// Parses the `REKEY_FAULT_POINT` syntax.
     public init?(parsing text: String) {
@@ -35,6 +40,9 @@ public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
         case "disk-full":
             guard let n = Int(parts[1]), n >= 0 else { return nil }
             self = .journalWrite(throughSeq: n)
+        case "before-rename":
+            guard let n = Int(parts[1]), n >= 1 else { return nil }
+            self = .beforeRename(n)
         case "before-effect", "after-effect":
             let target = parts[1].split(separator: "/", maxSplits: 1).map(String.init)
             guard target.count == 2 else { return nil }
@@ -54,6 +62,7 @@ public enum FaultPoint: Sendable, Hashable, CustomStringConvertible {
         case .beforeEffect(let step, let item): "before-effect:\(step)/\(item)"
         case .afterEffect(let step, let item): "after-effect:\(step)/\(item)"
         case .journalWrite(let seq): "disk-full:\(seq)"
+        case .beforeRename(let n): "before-rename:\(n)"
         }
     }
 }
@@ -97,6 +106,11 @@ public struct FaultInjector: Sendable {
             throw FaultPointSyntaxError(text: text)
         }
         if case .journalWrite(let full) = point { return .diskFull(fromRecord: full) }
+        if case .beforeRename(let replacement) = point {
+            // Inside FileIO, which no injector reaches: a process-wide point.
+            FileFaults.killBeforeRename(replacement)
+            return .none
+        }
         return .kill(at: point)
     }
 
@@ -111,7 +125,7 @@ public struct FaultPointSyntaxError: Error, CustomStringConvertible {
     public var text: String
     public var description: String {
         "REKEY_FAULT_POINT='\(text)' is not a fault point; use before-record:N, after-record:N, "
-            + "before-effect:STEP/ITEM, after-effect:STEP/ITEM or disk-full:N"
+            + "before-effect:STEP/ITEM, after-effect:STEP/ITEM, before-rename:N or disk-full:N"
     }
 }
 

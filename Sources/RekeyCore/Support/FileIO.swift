@@ -4,26 +4,54 @@
     import Darwin
 #endif
 
-/// Errors from the POSIX file helpers. Descriptions name the path and the system error.
+/// Errors from the POSIX file helpers. Descriptions name the path and the system error, or what is wrong
+/// with the file itself.
 public struct FileIOError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was being done (`open`, `write`, `fsync`, `rename`, …).
     public var operation: String
     /// The path involved.
     public var path: String
-    /// `errno` at the failure.
+    /// `errno` at the failure (0 when ``problem`` says what is wrong).
     public var code: Int32
+    /// What is wrong with the file itself, when that, not a system call, is the failure.
+    public var problem: Problem?
 
-    public init(_ operation: String, path: String, code: Int32 = errno) {
+    /// A file rekey refuses to read or replace.
+    public enum Problem: Sendable, Equatable {
+        /// The path names something other than a regular file (a link where links are not followed, a
+        /// directory, a FIFO, a device, a socket).
+        case notRegular(FileKind)
+        /// The file is larger than the most rekey reads of its kind.
+        case tooLarge(limit: Int)
+    }
+
+    public init(_ operation: String, path: String, code: Int32 = errno, problem: Problem? = nil) {
         self.operation = operation
         self.path = path
         self.code = code
+        self.problem = problem
+    }
+
+    /// A failure that is the file's own, not a system error's.
+    public init(_ operation: String, path: String, problem: Problem) {
+        self.init(operation, path: path, code: 0, problem: problem)
     }
 
     /// Whether the failure is "no such file or directory".
-    public var isNotFound: Bool { code == ENOENT }
+    public var isNotFound: Bool { problem == nil && code == ENOENT }
+
+    /// What went wrong, without the operation and the path: `is a FIFO (named pipe), not a regular file`,
+    /// `is larger than 4 MiB`, or the system's message.
+    public var reason: String {
+        switch problem {
+        case .notRegular(let kind): "is \(kind), not a regular file"
+        case .tooLarge(let limit): "is larger than \(FileIO.describe(size: limit))"
+        case nil: String(cString: strerror(code))
+        }
+    }
 
     public var description: String {
-        "\(operation) '\(path)': \(String(cString: strerror(code)))"
+        "\(operation) '\(path)': \(reason)"
     }
 }
 
@@ -32,16 +60,80 @@ public struct FileIOError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `Data.write(options: .atomic)` neither fsyncs the directory nor keeps the file's mode, and
 /// `FileManager.replaceItemAt` loses data on Linux in Swift 6.3.1; every file rekey owns or edits goes
 /// through here instead.
+///
+/// Reads are bounded and touch regular files only: a path is opened without blocking (a FIFO nobody
+/// writes to, a device) and checked with `fstat` before a byte is read, and a file over the caller's size
+/// limit is refused unread.
 public enum FileIO {
-    /// Reads a whole file.
-    public static func read(_ path: String) throws(FileIOError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileIOError("open", path: path) }
+    /// The most ``read(_:limit:followingLinks:)`` reads when the caller names no limit.
+    public static let defaultReadLimit = 64 << 20
+
+    /// Opens the regular file at `path`, refusing anything else before reading from it.
+    ///
+    /// The open never blocks (`O_NONBLOCK`: a FIFO without a writer, a device) and never makes a terminal
+    /// the controlling one; `fstat` on the descriptor then decides, so what is checked is what was opened.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - flags: `O_RDONLY`, `O_WRONLY | O_APPEND`, … (`O_CLOEXEC` is always added).
+    ///   - followingLinks: `false` to refuse a symbolic link as the last component (files rekey writes).
+    ///   - operation: The operation named in errors.
+    /// - Returns: The descriptor (the caller closes it) and its `fstat`.
+    /// - Throws: ``FileIOError``, with ``FileIOError/Problem/notRegular(_:)`` for anything but a regular file.
+    public static func openRegular(
+        _ path: String,
+        flags: Int32 = O_RDONLY,
+        followingLinks: Bool = true,
+        operation: String = "open"
+    ) throws(FileIOError) -> (fd: Int32, info: stat) {
+        let fd = open(path, flags | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followingLinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            let code = errno
+            // A link refused by O_NOFOLLOW (ELOOP), or a socket (ENXIO): say what the path is.
+            if code == ELOOP || code == ENXIO || code == EISDIR,
+                let kind = followingLinks ? targetKind(of: path) : kind(of: path), kind != .regular
+            {
+                throw FileIOError(operation, path: path, problem: .notRegular(kind))
+            }
+            throw FileIOError(operation, path: path, code: code)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let error = FileIOError("stat", path: path)
+            close(fd)
+            throw error
+        }
+        let kind = FileKind(mode: info.st_mode)
+        guard kind == .regular else {
+            close(fd)
+            throw FileIOError(operation, path: path, problem: .notRegular(kind))
+        }
+        return (fd, info)
+    }
+
+    /// Reads a whole regular file, at most `limit` bytes.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - limit: The largest size accepted; a larger file is refused unread (``FileIOError/Problem/tooLarge(limit:)``).
+    ///   - followingLinks: `false` to refuse a symbolic link as the last component.
+    /// - Throws: ``FileIOError``: the file is missing, unreadable, not a regular file, or too large.
+    public static func read(
+        _ path: String,
+        limit: Int = defaultReadLimit,
+        followingLinks: Bool = true
+    ) throws(FileIOError) -> [UInt8] {
+        let (fd, info) = try openRegular(path, followingLinks: followingLinks)
         defer { close(fd) }
+        return try read(fd, path: path, limit: limit, size: Int(info.st_size))
+    }
+
+    /// Reads `fd` to its end, at most `limit` bytes (`size`: what `fstat` said, to allocate once).
+    static func read(_ fd: Int32, path: String, limit: Int, size: Int) throws(FileIOError) -> [UInt8] {
+        guard size <= limit else { throw FileIOError("read", path: path, problem: .tooLarge(limit: limit)) }
         var result = [UInt8]()
         // One allocation for the whole file (a long journal is tens of megabytes); it may still grow.
-        var info = stat()
-        if fstat(fd, &info) == 0, info.st_size > 0 { result.reserveCapacity(Int(info.st_size)) }
+        if size > 0 { result.reserveCapacity(size) }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -50,20 +142,46 @@ public enum FileIO {
                 throw FileIOError("read", path: path)
             }
             if n == 0 { break }
+            // The file grew while it was read: the limit holds for what is read, not what fstat said.
+            guard result.count + n <= limit else {
+                throw FileIOError("read", path: path, problem: .tooLarge(limit: limit))
+            }
             result.append(contentsOf: chunk[0..<n])
         }
         return result
     }
 
-    /// Reads a whole file as UTF-8 text (invalid sequences are replaced).
-    public static func readText(_ path: String) throws(FileIOError) -> String {
-        String(decoding: try read(path), as: UTF8.self)
+    /// Reads a whole regular file as UTF-8 text (invalid sequences are replaced), at most `limit` bytes.
+    public static func readText(_ path: String, limit: Int = defaultReadLimit) throws(FileIOError) -> String {
+        String(decoding: try read(path, limit: limit), as: UTF8.self)
     }
 
-    /// Whether something exists at `path`.
+    /// What `path` itself is (a link is a link), or `nil` when nothing is there.
+    public static func kind(of path: String) -> FileKind? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileKind(mode: info.st_mode)
+    }
+
+    /// What `path` names once links are followed, or `nil` when nothing is there (or a link dangles).
+    public static func targetKind(of path: String) -> FileKind? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileKind(mode: info.st_mode)
+    }
+
+    /// `4 MiB`, `1 GiB`, `999 bytes`: a size limit as messages show it.
+    public static func describe(size: Int) -> String {
+        if size >= 1 << 30, size % (1 << 30) == 0 { return "\(size >> 30) GiB" }
+        if size >= 1 << 20, size % (1 << 20) == 0 { return "\(size >> 20) MiB" }
+        if size >= 1 << 10, size % (1 << 10) == 0 { return "\(size >> 10) KiB" }
+        return "\(size) bytes"
+    }
+
+    /// Whether something exists at `path` (a dangling symbolic link counts: something is there).
     public static func exists(_ path: String) -> Bool {
         var info = stat()
-        return stat(path, &info) == 0
+        return lstat(path, &info) == 0
     }
 
     /// Whether `path` is a directory.
@@ -81,10 +199,15 @@ public enum FileIO {
 
     /// Replaces `path` atomically with `bytes`.
     ///
-    /// The new content goes to a temp file created with mode 0600 in the same directory, is fsynced,
-    /// takes the mode and owner of the file it replaces (or `newFileMode` when there is none), is
-    /// renamed over `path`, and the directory is fsynced. On any failure the temp file is removed and
-    /// `path` is untouched.
+    /// The new content goes to a temp file `.<name>.rekey-XXXXXX` created with mode 0600 in the same
+    /// directory (and `flock`ed while it exists, so that ``removeStaleTemporaries(of:olderThan:)`` can tell a
+    /// live one from one a killed process left), is fsynced, takes the mode and owner of the file it replaces
+    /// (or `newFileMode` when there is none), is renamed over `path`, and the directory is fsynced. On any
+    /// failure the temp file is removed and `path` is untouched. After the rename, stale temp files of
+    /// `path` older than this write are removed.
+    ///
+    /// Only a regular file is replaced: a symbolic link, a directory, a device, a FIFO or a socket at `path`
+    /// is refused and left as it is (rename would replace the link or the device node itself).
     ///
     /// - Parameters:
     ///   - bytes: The complete new content.
@@ -96,33 +219,36 @@ public enum FileIO {
         newFileMode: mode_t = 0o600
     ) throws(FileIOError) {
         var existing = stat()
-        let hasExisting = stat(path, &existing) == 0
+        let hasExisting = lstat(path, &existing) == 0
+        if hasExisting, FileKind(mode: existing.st_mode) != .regular {
+            throw FileIOError("replace", path: path, problem: .notRegular(FileKind(mode: existing.st_mode)))
+        }
         let directory = parentDirectory(of: path)
-        var template = Array("\(directory)/.\(baseName(of: path)).rekey-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileIOError("create temp file in", path: directory) }
-        let tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let temporary = try makeTemporary(nextTo: path)
+        let fd = temporary.fd
+        let tempPath = temporary.path
         var renamed = false
+        // The descriptor (and its flock) stays open until the temp file's name is gone: renamed or removed.
         defer {
             if !renamed { unlink(tempPath) }
+            close(fd)
         }
-        do {
-            defer { close(fd) }
-            // mkstemp creates 0600 already; be explicit so an odd umask can't widen it.
-            guard fchmod(fd, 0o600) == 0 else { throw FileIOError("chmod", path: tempPath) }
-            try writeAll(fd, bytes, path: tempPath)
-            if hasExisting {
-                // Keep the owner where we may (root editing another user's file); ignore EPERM otherwise.
-                _ = fchown(fd, existing.st_uid, existing.st_gid)
-                guard fchmod(fd, existing.st_mode & 0o7777) == 0 else { throw FileIOError("chmod", path: tempPath) }
-            } else if newFileMode != 0o600 {
-                guard fchmod(fd, newFileMode) == 0 else { throw FileIOError("chmod", path: tempPath) }
-            }
-            guard fsync(fd) == 0 else { throw FileIOError("fsync", path: tempPath) }
+        // mkstemp creates 0600 already; be explicit so an odd umask can't widen it.
+        guard fchmod(fd, 0o600) == 0 else { throw FileIOError("chmod", path: tempPath) }
+        try writeAll(fd, bytes, path: tempPath)
+        if hasExisting {
+            // Keep the owner where we may (root editing another user's file); ignore EPERM otherwise.
+            _ = fchown(fd, existing.st_uid, existing.st_gid)
+            guard fchmod(fd, existing.st_mode & 0o7777) == 0 else { throw FileIOError("chmod", path: tempPath) }
+        } else if newFileMode != 0o600 {
+            guard fchmod(fd, newFileMode) == 0 else { throw FileIOError("chmod", path: tempPath) }
         }
+        guard fsync(fd) == 0 else { throw FileIOError("fsync", path: tempPath) }
+        FileFaults.reachBeforeRename()
         guard rename(tempPath, path) == 0 else { throw FileIOError("rename", path: path) }
         renamed = true
         try fsyncDirectory(directory)
+        removeStaleTemporaries(of: path, olderThan: temporary.created)
     }
 
     /// Writes all of `bytes` to `fd`, retrying short writes and `EINTR`.
