@@ -7,7 +7,17 @@ extension RunCommand {
     /// Judged by content, not by name.
     func savedPlan(at path: String) throws -> RotationPlan? {
         let absolute = FileIO.absolute(path)
-        guard let bytes = try? FileIO.read(absolute), SavedPlan.isPlan(bytes) else { return nil }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.read(absolute, limit: SavedPlan.maximumSize)
+        } catch {
+            // Larger than any plan, and so than any playbook: say so here. Anything else (missing, a FIFO) is
+            // the playbook loader's to report.
+            guard case .tooLarge = error.problem else { return nil }
+            throw SavedPlanError.unreadable(
+                path: path, reason: "\(error.reason), more than any plan or playbook needs; check the path")
+        }
+        guard SavedPlan.isPlan(bytes) else { return nil }
         return try SavedPlan.decode(bytes, path: path)
     }
 

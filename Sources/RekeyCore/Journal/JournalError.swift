@@ -15,13 +15,28 @@ public enum JournalError: Error, Sendable, Equatable, CustomStringConvertible {
     case io(path: String, FileIOError)
     /// A previous append failed, so the file's tail is uncertain; nothing more may be written.
     case writerFailed(path: String)
-
+    /// The path is not a journal file rekey may use: a symbolic link, a directory, a FIFO, a device, or a
+    /// file over the size cap (``FileIOError/problem`` says which).
+    case unusableFile(path: String, FileIOError)
     public var description: String {
         switch self {
         case .notFound(let path):
             "journal '\(path)': file does not exist; check the path, or start a rotation with 'rekey run PLAYBOOK'"
         case .alreadyExists(let path):
             "journal '\(path)' already exists; continue it with 'rekey resume \(path)' or choose another --journal"
+        case .unusableFile(let path, let error):
+            switch error.problem {
+            case .notRegular(.symbolicLink):
+                "journal '\(path)': is a symbolic link; rekey does not follow links to the files it writes: give "
+                    + "the path of the journal itself"
+            case .notRegular(let kind):
+                "journal '\(path)': is \(kind), not a regular file; give the path of a journal file"
+            case .tooLarge(let limit):
+                "journal '\(path)': is larger than \(FileIO.describe(size: limit)), more than any journal rekey "
+                    + "writes; check the path"
+            case nil:
+                "journal '\(path)': \(error)"
+            }
         case .corrupt(let path, let line, let reason):
             "journal '\(path)': line \(line): \(reason); the journal is not trustworthy, refusing to continue"
         case .unsupportedVersion(let path, let line, let version):

@@ -19,6 +19,8 @@ public struct JournalContents: Sendable {
     public var tornTail: TornTail?
     /// Whether the tail matched the anchor in the lock file (`nil`: there was no anchor to check).
     public var tailAnchored: Bool?
+    /// The file that was read (`nil` for bytes verified in memory): the writer appends to this file only.
+    public var identity: FileIdentity?
 
     /// The frozen plan (record 0).
     public var plan: RotationPlan {
@@ -41,42 +43,54 @@ public struct TornTail: Sendable, Equatable {
 
 /// Reads and verifies journals: format version, sequence, hash chain, plan hash, tail anchor.
 public enum JournalReader {
+    /// The largest journal read (1 GiB): a rotation of 200 apps and 1,000 event keys writes a few
+    /// megabytes, and 100,000 records (a rotation retried for days) tens of megabytes; anything larger is
+    /// the wrong file (`rekey log /dev/zero` once read until memory ran out).
+    public static let maximumSize = 1 << 30
+
     /// Reads the journal at `path` and verifies every line.
     ///
-    /// An incomplete last line (no newline: the process died while writing it) is reported in
-    /// ``JournalContents/tornTail`` and excluded. Anything else that doesn't verify throws
-    /// ``JournalError/corrupt(path:line:reason:)`` with the first bad line: the journal is never
-    /// silently repaired.
-    public static func read(path: String) throws(JournalError) -> JournalContents {
+    /// The journal must be a regular file reached by its own name (a symbolic link, a directory, a
+    /// device or a FIFO is refused before anything is read) of at most `limit` bytes. An incomplete last
+    /// line (no newline: the process died while writing it) is reported in ``JournalContents/tornTail``
+    /// and excluded. Anything else that doesn't verify throws ``JournalError/corrupt(path:line:reason:)``
+    /// with the first bad line: the journal is never silently repaired.
+    public static func read(path: String, limit: Int = maximumSize) throws(JournalError) -> JournalContents {
         // Read the anchor before the journal: the writer updates it after the journal, so an anchor
         // read first can only be behind what we then read, never ahead.
         let anchor = JournalLock.readContents(journal: path)?.head
-        // Mapped (and faulted in at once) rather than read: a long journal is tens of megabytes.
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let error = FileIOError("open", path: path)
+        let fd: Int32
+        let info: stat
+        do {
+            (fd, info) = try FileIO.openRegular(path, followingLinks: false)
+        } catch {
             if error.isNotFound { throw .notFound(path: path) }
+            if error.problem != nil { throw .unusableFile(path: path, error) }
             throw .io(path: path, error)
         }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .io(path: path, FileIOError("stat", path: path)) }
         let size = Int(info.st_size)
-        guard size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0),
-            mapped != MAP_FAILED
-        else {
+        guard size <= limit else {
+            throw .unusableFile(path: path, FileIOError("read", path: path, problem: .tooLarge(limit: limit)))
+        }
+        var contents: JournalContents
+        // Mapped (and faulted in at once) rather than read: a long journal is tens of megabytes.
+        if size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), mapped != MAP_FAILED {
+            defer { munmap(mapped, size) }
+            let buffer = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
+            contents = try verify(buffer: buffer, path: path, anchor: anchor)
+        } else {
             // Empty, or not mappable: read it.
             let bytes: [UInt8]
             do {
-                bytes = try FileIO.read(path)
+                bytes = try FileIO.read(fd, path: path, limit: limit, size: size)
             } catch {
                 throw .io(path: path, error)
             }
-            return try verify(bytes: bytes, path: path, anchor: anchor)
+            contents = try verify(bytes: bytes, path: path, anchor: anchor)
         }
-        defer { munmap(mapped, size) }
-        let buffer = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
-        return try verify(buffer: buffer, path: path, anchor: anchor)
+        contents.identity = FileIdentity(info)
+        return contents
     }
 
     /// Whether `path` is a journal whose first record never completed: the process died while creating

@@ -4,6 +4,10 @@
 /// A plan holds no secret (keys by id, name, filters and fingerprint), and its ``RotationPlan/hash``
 /// covers all of its content, so an edited plan is refused and an approval names exactly one plan.
 public enum SavedPlan {
+    /// The largest plan file read (32 MiB): a plan grows with keys and apps (200 apps and 1,000 event keys
+    /// make 2 MB), so this leaves room for sixteen times that and refuses the wrong file unread.
+    public static let maximumSize = 32 << 20
+
     /// The schema of `rekey plan --json` output.
     public static let schema = "rekey.plan/v1"
 
@@ -36,9 +40,9 @@ public enum SavedPlan {
     public static func load(path: String) throws(SavedPlanError) -> RotationPlan {
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.read(path)
+            bytes = try FileIO.read(path, limit: maximumSize)
         } catch {
-            throw .unreadable(path: path, reason: error.isNotFound ? "file does not exist" : "\(error)")
+            throw .unreadable(path: path, reason: error.isNotFound ? "file does not exist" : error.reason)
         }
         return try decode(bytes, path: path)
     }

@@ -42,7 +42,14 @@ public enum PlaybookError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func explain(_ error: FileIOError) -> String {
-        switch error.code {
+        switch error.problem {
+        case .notRegular(.directory): return "is a directory; give the path of a playbook file"
+        case .notRegular(let kind): return "is \(kind), not a regular file; give the path of a playbook file"
+        case .tooLarge(let limit):
+            return "is larger than \(FileIO.describe(size: limit)), more than any playbook needs; check the path"
+        case nil: break
+        }
+        return switch error.code {
         case ENOENT: "file does not exist; check the path"
         case ENOTDIR: "a part of the path is not a directory; check the path"
         case EISDIR: "is a directory; give the path of a playbook file"

@@ -7,6 +7,10 @@ import RekeyCrypto
 /// Relative paths inside the playbook (the sandbox state, dotenv targets) are resolved against the
 /// playbook file's directory, and the files they name must exist.
 public enum PlaybookLoader {
+    /// The largest playbook file read (4 MiB): a playbook of 20,000 apps is under 4 MiB; anything larger is
+    /// the wrong file (`rekey plan /dev/zero` once read until memory ran out).
+    public static let maximumSize = 4 << 20
+
     /// Reads and validates the playbook at `path`.
     ///
     /// - Parameter path: The playbook file, as the user gave it (relative to the current directory or
@@ -18,7 +22,9 @@ public enum PlaybookLoader {
     public static func load(path: String) throws(PlaybookError) -> Playbook {
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.read(path)
+            // Links are followed (a playbook mounted from a Kubernetes ConfigMap is one); devices, FIFOs
+            // and directories are refused before anything is read.
+            bytes = try FileIO.read(path, limit: maximumSize)
         } catch {
             throw .unreadable(path: path, error)
         }

@@ -73,7 +73,7 @@ public struct SealKey: Sendable, CustomStringConvertible, CustomDebugStringConve
         guard info.st_uid == geteuid() else { throw .keyFileNotOwned(path: path, owner: info.st_uid) }
         let contents: [UInt8]
         do {
-            contents = try FileIO.read(path)
+            contents = try FileIO.read(path, limit: 64 << 10)
         } catch {
             throw .keyFileUnreadable(path: path, reason: error.description)
         }

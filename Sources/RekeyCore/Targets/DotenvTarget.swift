@@ -18,6 +18,9 @@ public struct DotenvTarget: SecretTarget {
         "INNGEST_SIGNING_KEY_FALLBACK": "INNGEST_SIGNING_KEY"
     ]
 
+    /// The largest dotenv file read (4 MiB): a configuration file, not a data set.
+    public static let maximumSize = 4 << 20
+
     /// The dotenv file's absolute path.
     public let path: String
 
@@ -34,7 +37,7 @@ public struct DotenvTarget: SecretTarget {
     ///
     /// - Throws: ``DotenvTargetError`` when the file is missing, unreadable or not UTF-8.
     public func read(_ names: [String]) async throws -> [String: VariableState] {
-        let document = try load(path).document
+        let document = try load(try resolvedPath()).document
         var states: [String: VariableState] = [:]
         for name in names {
             switch document.value(of: name) {
@@ -83,9 +86,11 @@ public struct DotenvTarget: SecretTarget {
     private func load(_ file: String) throws(DotenvTargetError) -> (bytes: [UInt8], document: DotenvDocument) {
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.read(file)
+            // `file` is resolved already: a link appearing there now is refused, not followed.
+            bytes = try FileIO.read(file, limit: Self.maximumSize, followingLinks: false)
         } catch {
             if error.isNotFound { throw .fileMissing(path: path) }
+            if error.problem != nil { throw .notAFile(path: path, cause: error) }
             throw .unreadable(path: path, cause: error)
         }
         // A lossy decode would rewrite the undecodable bytes: refuse instead.
@@ -111,6 +116,8 @@ public enum DotenvTargetError: Error, Sendable, Equatable, CustomStringConvertib
     case fileMissing(path: String)
     /// The file exists but can't be read.
     case unreadable(path: String, cause: FileIOError)
+    /// The path is not a regular file rekey may edit (a directory, a device, a FIFO), or is over the size cap.
+    case notAFile(path: String, cause: FileIOError)
     /// The file is not valid UTF-8, so it can't be edited without changing other bytes.
     case notUTF8(path: String)
     /// Writing the new file failed; the old one is untouched.
@@ -127,6 +134,8 @@ public enum DotenvTargetError: Error, Sendable, Equatable, CustomStringConvertib
             "dotenv '\(path)': file does not exist"
         case .unreadable(let path, let cause):
             "dotenv '\(path)': cannot read the file (\(cause)); check its permissions"
+        case .notAFile(let path, let cause):
+            "dotenv '\(path)': \(cause.reason); point the app's target at its dotenv file"
         case .notUTF8(let path):
             "dotenv '\(path)': file is not valid UTF-8; convert it to UTF-8 so that rekey can edit it"
         case .writeFailed(let path, let cause):

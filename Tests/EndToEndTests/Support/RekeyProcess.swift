@@ -91,6 +91,23 @@ struct RekeyProcess {
         try await offThePool { try start(arguments, environment: extra, directory: directory).wait() }
     }
 
+    /// Runs `rekey arguments…` like ``run(_:environment:directory:)``, but kills it with SIGKILL if it has
+    /// not exited after `timeout` seconds (a hang then fails the test instead of stalling the suite: the
+    /// result is `signaled` with status SIGKILL).
+    @discardableResult
+    static func run(
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        directory: String? = nil,
+        timeout: Double
+    ) async throws -> Result {
+        let running = try start(arguments, environment: extra, directory: directory)
+        let watchdog = DispatchWorkItem { running.kill() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
+        return try await running.finish()
+    }
+
     /// A started process. `Process` is safe to wait on and signal from any thread.
     struct Running: @unchecked Sendable {
         let process: Process

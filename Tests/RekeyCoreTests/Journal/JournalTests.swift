@@ -163,6 +163,20 @@ import Testing
         _ = held
     }
 
+    @Test func aJournalOverItsSizeCapIsRefusedUnread() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try await writeJournal(in: dir)
+        let size = try FileIO.read(path).count
+        #expect(try JournalReader.read(path: path, limit: size).records.count == 4)
+        #expect {
+            try JournalReader.read(path: path, limit: size - 1)
+        } throws: { error in
+            guard case JournalError.unusableFile(_, let cause) = error else { return false }
+            return cause.problem == .tooLarge(limit: size - 1)
+        }
+    }
+
     @Test func creatingOverAnExistingJournalIsRefused() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
