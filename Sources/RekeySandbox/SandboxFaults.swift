@@ -158,7 +158,9 @@ public final class SandboxFaults: Sendable {
     }
 
     private func beforeOperation(_ operation: SandboxOperation, latency: Bool) async throws {
-        if latency, profile.latency > 0 { try await Task.sleep(nanoseconds: UInt64(profile.latency * 1_000_000_000)) }
+        if latency, profile.latency > 0 {
+            try await Task.sleep(nanoseconds: DurationParser.nanoseconds(profile.latency))
+        }
         guard let kind = draw(for: operation) else { return }
         record(kind, operation)
         switch kind {
@@ -224,7 +226,7 @@ public final class SandboxFaults: Sendable {
         case .reset, .lost:
             return HTTPResponse(status: HTTPResponse.dropConnection)
         case .timeout:
-            try? await Task.sleep(nanoseconds: UInt64(profile.stall * 1_000_000_000))
+            try? await Task.sleep(nanoseconds: DurationParser.nanoseconds(profile.stall))
             return HTTPResponse(status: HTTPResponse.dropConnection)
         }
     }

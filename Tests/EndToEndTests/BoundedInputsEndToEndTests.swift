@@ -5,8 +5,9 @@ import Testing
     import Glibc
 #endif
 
-/// What rekey reads is bounded: devices, FIFOs and directories are refused before a byte is read, and files
-/// over their size cap are refused unread, each with one line naming the file and exit 65, changing nothing.
+/// What rekey reads is bounded: devices, FIFOs and directories are refused before a byte is read, files
+/// over their size cap are refused unread, and durations over their maximum are playbook errors (never a
+/// crash), each with one line naming the file and exit 65, changing nothing.
 @Suite struct BoundedInputsEndToEndTests {
     /// A fresh directory outside any sandbox (a FIFO must not be in a directory the tests read).
     private func scratch() throws -> String {
@@ -89,5 +90,49 @@ import Testing
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains("plan.json") && result.stderr.contains("larger than 32 MiB"), "\(result.stderr)")
         #expect(try sandbox.files() == before)
+    }
+
+    static let durations: [(edit: @Sendable (inout String) -> Void, field: String, maximum: String)] = [
+        (
+            { $0 = $0.replacingOccurrences(of: #""timeout": "2m""#, with: #""timeout": 1e16"#) },
+            "options.confirmRedeploy.timeout", "168h"
+        ),
+        (
+            { $0 = $0.replacingOccurrences(of: #""timeout": "2m""#, with: #""timeout": "99999999999999999999h""#) },
+            "options.confirmRedeploy.timeout", "168h"
+        ),
+        (
+            { $0 = $0.replacingOccurrences(of: #""timeout": "2m""#, with: #""timeout": 1e308"#) },
+            "options.confirmRedeploy.timeout", "168h"
+        ),
+        (
+            { $0 = $0.replacingOccurrences(of: #""interval": "1s""#, with: #""interval": 1e16"#) },
+            "options.confirmRedeploy.interval", "10m"
+        ),
+        (
+            {
+                $0 = $0.replacingOccurrences(
+                    of: #""concurrency": 8"#, with: #""concurrency": 8, "requestTimeout": 1e16"#)
+            },
+            "options.requestTimeout", "10m"
+        ),
+    ]
+
+    @Test(arguments: 0..<durations.count)
+    func aDurationOverItsMaximumIsAPlaybookErrorNotACrash(index: Int) async throws {
+        let testCase = Self.durations[index]
+        let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
+        defer { sandbox.remove() }
+        var text = try String(contentsOfFile: sandbox.playbook, encoding: .utf8)
+        testCase.edit(&text)
+        try text.write(toFile: sandbox.playbook, atomically: false, encoding: .utf8)
+        let before = try sandbox.files()
+        for arguments in [["plan", sandbox.playbook], ["run", sandbox.playbook, "--journal", sandbox.journal]] {
+            let result = try await RekeyProcess.run(arguments, timeout: 30)
+            #expect(result.status == 65 && !result.signaled, "\(testCase.field) \(arguments[0]): \(result)")
+            #expect(result.stderr.contains(testCase.field), "\(result.stderr)")
+            #expect(result.stderr.contains("must be at most \(testCase.maximum)"), "\(result.stderr)")
+        }
+        #expect(try sandbox.files() == before, "\(testCase.field): a file was left behind")
     }
 }

@@ -18,7 +18,7 @@ public struct EngineClock: Sendable {
         now: { Timestamp.now() },
         sleep: { seconds in
             guard seconds > 0 else { return }
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            try await Task.sleep(nanoseconds: DurationParser.nanoseconds(seconds))
         }
     )
 }

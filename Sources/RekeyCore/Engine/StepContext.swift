@@ -174,7 +174,7 @@ public struct StepContext: Sendable {
     ///   pending at the timeout: resuming resyncs again, which is harmless.
     public func waitForSync(ofApp app: String, appID: String) async throws -> SyncResult {
         let options = playbook.options.confirmRedeploy
-        let deadline = clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        let deadline = DurationParser.deadline(after: options.timeout, from: clock.now().millisecondsSinceEpoch)
         var delay = options.interval
         let platform = self.platform
         observer.handle(
@@ -213,7 +213,7 @@ public struct StepContext: Sendable {
     ) async throws -> ItemOutcome {
         observer.handle(.guided(item, instructions: platform.instructions(for: action)))
         let options = playbook.options.confirmRedeploy
-        let deadline = clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        let deadline = DurationParser.deadline(after: options.timeout, from: clock.now().millisecondsSinceEpoch)
         var delay = options.interval
         while true {
             if let outcome = try await read("observe \(item)", observe) { return outcome }

@@ -88,7 +88,11 @@ extension PlaybookReader {
                 restart = command(value, at: "\(path).restart", fix: restartFix)
             }
             var timeout = SelfHostedSettings.defaultRestartTimeout
-            if let value = settings["restartTimeout"], let seconds = duration(value, at: "\(path).restartTimeout") {
+            if let value = settings["restartTimeout"],
+                let seconds = duration(
+                    value, at: "\(path).restartTimeout", maximum: Self.maximumCommandTimeout,
+                    fix: "use a value like 30s or 5m (default 1m)")
+            {
                 timeout = seconds
             }
             var apiURL = "http://127.0.0.1:8288"
@@ -142,7 +146,11 @@ extension PlaybookReader {
                 argv = command(value, at: "\(path).command", fix: commandFix)
             }
             var timeout = PluginSettings.defaultTimeout
-            if let value = settings["timeout"], let seconds = duration(value, at: "\(path).timeout") {
+            if let value = settings["timeout"],
+                let seconds = duration(
+                    value, at: "\(path).timeout", maximum: Self.maximumCommandTimeout,
+                    fix: "use a value like 30s or 5m (default 30s)")
+            {
                 timeout = seconds
             }
             var config: JSONValue?

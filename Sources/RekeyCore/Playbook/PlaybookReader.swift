@@ -31,8 +31,14 @@ struct PlaybookReader {
 
     static let platformKinds = ["sandbox", "inngest", "inngest-self-hosted", "eventnerds", "exec"]
     static let targetKinds = ["dotenv", "exec", "manual"]
-    /// Longest timeout an exec target may give (seconds).
-    static let maximumExecTimeout: Double = 3600
+    /// Longest a command may run (seconds): an exec target's command, a plugin call, a server restart.
+    static let maximumCommandTimeout: Double = 3600
+    /// Longest `confirmRedeploy.timeout` (seconds): a wait for redeploys and people may span a weekend,
+    /// not more than a week.
+    static let maximumWait: Double = 7 * 86_400
+    /// Longest `confirmRedeploy.interval` and `requestTimeout` (seconds): a poll or a request that needs
+    /// more than ten minutes is a mistake.
+    static let maximumPoll: Double = 600
     static let verifyKinds = ["platform", "introspection", "approval"]
     static let keyNamePlaceholders = ["name", "date", "rotation"]
     static let loopbackHosts = ["127.0.0.1", "::1", "localhost"]
@@ -532,15 +538,12 @@ struct PlaybookReader {
             )
         }
         var timeout = ExecTargetSpec.defaultTimeout
-        if let value = target["timeout"], let seconds = duration(value, at: "\(path).timeout") {
-            if seconds > Self.maximumExecTimeout {
-                report(
-                    "\(path).timeout", "must be at most 1h, found \(DurationParser.format(seconds: seconds))",
-                    fix: "use a value like 30s or 5m (default 1m)"
-                )
-            } else {
-                timeout = seconds
-            }
+        if let value = target["timeout"],
+            let seconds = duration(
+                value, at: "\(path).timeout", maximum: Self.maximumCommandTimeout,
+                fix: "use a value like 30s or 5m (default 1m)")
+        {
+            timeout = seconds
         }
         var newline = false
         if let value = target["newline"] {
@@ -703,7 +706,11 @@ struct PlaybookReader {
         if let value = options["confirmRedeploy"], let confirm = readConfirmRedeploy(value) {
             result.confirmRedeploy = confirm
         }
-        if let value = options["requestTimeout"], let seconds = duration(value, at: "options.requestTimeout") {
+        if let value = options["requestTimeout"],
+            let seconds = duration(
+                value, at: "options.requestTimeout", maximum: Self.maximumPoll,
+                fix: "use a value like 30s (a request that needs longer is retried, not waited for)")
+        {
             result.requestTimeout = seconds
         }
         if let value = options["requireApproval"] {
@@ -759,16 +766,24 @@ struct PlaybookReader {
                 )
             }
         }
-        if let value = confirm["timeout"], let seconds = duration(value, at: "\(path).timeout") {
+        if let value = confirm["timeout"],
+            let seconds = duration(
+                value, at: "\(path).timeout", maximum: Self.maximumWait,
+                fix: "use a value like 30m or 24h (at most 7 days); a run that stops waiting can be resumed")
+        {
             result.timeout = seconds
         }
-        if let value = confirm["interval"], let seconds = duration(value, at: "\(path).interval") {
+        if let value = confirm["interval"],
+            let seconds = duration(
+                value, at: "\(path).interval", maximum: Self.maximumPoll, fix: "use a value like 2s or 30s")
+        {
             result.interval = seconds
         }
         return problems.count == before ? result : nil
     }
 
-    mutating func duration(_ value: JSONValue, at path: String) -> Double? {
+    /// A positive duration of at most `maximum` seconds, or a problem naming the field, the maximum and `fix`.
+    mutating func duration(_ value: JSONValue, at path: String, maximum: Double, fix: String) -> Double? {
         switch value {
         case .number, .string: break
         default:
@@ -787,6 +802,15 @@ struct PlaybookReader {
         }
         guard seconds > 0 else {
             report(path, "the duration must be greater than zero", fix: "use a value like 2s or 10m")
+            return nil
+        }
+        guard seconds <= maximum else {
+            report(
+                path,
+                "must be at most \(DurationParser.format(seconds: maximum)), found "
+                    + DurationParser.format(seconds: seconds),
+                fix: fix
+            )
             return nil
         }
         return seconds

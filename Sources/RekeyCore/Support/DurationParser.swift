@@ -53,8 +53,11 @@ public enum DurationParser {
 
     /// Formats seconds in the shortest form ``parse(_:)-(String)`` reads back, to the millisecond:
     /// 600 → `10m`, 90 → `1m30s`, 5400 → `1h30m`, 0.25 → `250ms`, 1.5 → `1s500ms`, 0 → `0s`.
+    ///
+    /// Beyond what milliseconds can count (about 292 million years), the seconds are shown as a number
+    /// (`1e+16s`): a playbook's mistake is reported, never a crash.
     public static func format(seconds: Double) -> String {
-        guard seconds.isFinite else { return "\(seconds)s" }
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "\(seconds)s" }
         let sign = seconds < 0 ? "-" : ""
         var milliseconds = Int64((abs(seconds) * 1000).rounded())
         guard milliseconds > 0 else { return "0s" }
@@ -66,6 +69,34 @@ public enum DurationParser {
             milliseconds -= count * size
         }
         return text
+    }
+
+    /// `seconds` in whole milliseconds, rounded, saturating at `Int64.min` and `Int64.max` (infinity
+    /// included) instead of trapping; NaN is 0. For deadlines: `now + milliseconds(timeout)` with any
+    /// timeout a playbook may hold.
+    public static func milliseconds(_ seconds: Double) -> Int64 {
+        guard !seconds.isNaN else { return 0 }
+        let value = (seconds * 1000).rounded()
+        // Int64.max is not exactly representable: 2^63 is the first Double that no longer fits.
+        if value >= 9_223_372_036_854_775_808.0 { return .max }
+        if value <= -9_223_372_036_854_775_808.0 { return .min }
+        return Int64(value)
+    }
+
+    /// The instant `seconds` after `now` (both in milliseconds since the epoch), saturating instead of
+    /// overflowing.
+    public static func deadline(after seconds: Double, from now: Int64) -> Int64 {
+        let (sum, overflow) = now.addingReportingOverflow(milliseconds(seconds))
+        guard overflow else { return sum }
+        return seconds > 0 ? .max : .min
+    }
+
+    /// `seconds` in nanoseconds for `Task.sleep`, saturating at `UInt64.max`; negative and NaN are 0.
+    public static func nanoseconds(_ seconds: Double) -> UInt64 {
+        guard !seconds.isNaN, seconds > 0 else { return 0 }
+        let value = (seconds * 1_000_000_000).rounded()
+        if value >= 18_446_744_073_709_551_616.0 { return .max }
+        return UInt64(value)
     }
 
     /// `12`, `1.5`: digits with an optional fraction, nothing else.

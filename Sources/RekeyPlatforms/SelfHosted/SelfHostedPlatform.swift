@@ -264,7 +264,7 @@ public struct SelfHostedPlatform: ConfiguredKeyServer, PlatformCallDescribing {
     /// Polls the API until it answers anything (even 401), up to the restart timeout.
     private func waitUntilAnswering() async throws {
         let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(Int(configuration.restartTimeout * 1000))
+        let deadline = clock.now + .milliseconds(DurationParser.milliseconds(configuration.restartTimeout))
         var delay = Duration.milliseconds(100)
         var lastError = "no answer"
         while true {

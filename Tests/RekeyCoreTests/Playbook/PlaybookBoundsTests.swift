@@ -7,8 +7,73 @@ import Testing
     @preconcurrency import Glibc
 #endif
 
-/// The playbook reader bounds what it accepts: the file has a size cap.
+/// The playbook reader bounds what it accepts: durations have maxima and the file has a size cap.
 @Suite struct PlaybookBoundsTests {
+    static let selfHostedDocument: JSONValue = [
+        "version": 1,
+        "platform": [
+            "kind": "inngest-self-hosted",
+            "settings": [
+                "target": ["kind": "dotenv", "path": "apps/worker.env"],
+                "restart": ["systemctl", "restart", "inngest"],
+            ],
+        ],
+        "environment": "production",
+        "apps": [["name": "api", "target": ["kind": "dotenv", "path": "apps/api.env"]]],
+    ]
+    static let pluginDocument: JSONValue = [
+        "version": 1,
+        "platform": ["kind": "exec", "settings": ["command": ["python3", "plugin.py"]]],
+        "environment": "production",
+        "apps": [["name": "api", "apiKey": "k", "target": ["kind": "dotenv", "path": "apps/api.env"]]],
+    ]
+
+    struct DurationCase: Sendable, CustomTestStringConvertible {
+        var base: JSONValue = PlaybookFixture.validDocument
+        var path: String
+        var value: JSONValue
+        var maximum: String
+        var testDescription: String { "\(path) = \(value.serialized())" }
+    }
+
+    static let durationCases: [DurationCase] = [
+        DurationCase(path: "options.confirmRedeploy.timeout", value: 1e16, maximum: "168h"),
+        DurationCase(path: "options.confirmRedeploy.timeout", value: "99999999999999999999h", maximum: "168h"),
+        DurationCase(path: "options.confirmRedeploy.timeout", value: 1e308, maximum: "168h"),
+        DurationCase(path: "options.confirmRedeploy.timeout", value: "168h1ms", maximum: "168h"),
+        DurationCase(path: "options.confirmRedeploy.interval", value: 1e16, maximum: "10m"),
+        DurationCase(path: "options.requestTimeout", value: 1e16, maximum: "10m"),
+        DurationCase(path: "options.requestTimeout", value: "11m", maximum: "10m"),
+        DurationCase(
+            base: PlaybookFixture.validDocument.setting("apps[1].target", to: TargetKindsLoaderTests.exec),
+            path: "apps[1].target.timeout", value: 1e16, maximum: "1h"),
+        DurationCase(
+            base: selfHostedDocument, path: "platform.settings.restartTimeout", value: 1e16, maximum: "1h"),
+        DurationCase(base: pluginDocument, path: "platform.settings.timeout", value: 1e16, maximum: "1h"),
+    ]
+
+    @Test(arguments: durationCases)
+    func aDurationOverItsMaximumIsAProblemNamingTheFieldAndTheMaximum(testCase: DurationCase) throws {
+        let fixture = try TargetKindsLoaderTests.fixture()
+        defer { fixture.remove() }
+        let problems = try fixture.problems(testCase.base.setting(testCase.path, to: testCase.value))
+        let problem = try #require(problems.first, "\(testCase.path)")
+        #expect(problems.count == 1, "\(problems)")
+        #expect(problem.jsonPath == testCase.path)
+        #expect(problem.message.hasPrefix("must be at most \(testCase.maximum), found "), "\(problem)")
+        #expect(problem.fix != nil)
+    }
+
+    @Test(arguments: [
+        ("options.confirmRedeploy.timeout", JSONValue.string("168h")), ("options.confirmRedeploy.interval", "10m"),
+        ("options.requestTimeout", 600),
+    ])
+    func aDurationAtItsMaximumLoads(path: String, value: JSONValue) throws {
+        let fixture = try PlaybookFixture()
+        defer { fixture.remove() }
+        _ = try fixture.load(PlaybookFixture.validDocument.setting(path, to: value))
+    }
+
     @Test func aPlaybookOverItsSizeCapIsRefusedUnread() throws {
         let fixture = try PlaybookFixture()
         defer { fixture.remove() }

@@ -45,4 +45,22 @@ import Testing
     func formattedDurationsParseBack(seconds: Double) throws {
         #expect(try DurationParser.parse(DurationParser.format(seconds: seconds)) == seconds)
     }
+
+    @Test func convertsToMillisecondsSaturating() {
+        #expect(DurationParser.milliseconds(1.5) == 1500)
+        #expect(DurationParser.milliseconds(1e16) == Int64.max)
+        #expect(DurationParser.milliseconds(1e308) == Int64.max)
+        #expect(DurationParser.milliseconds(.infinity) == Int64.max)
+        #expect(DurationParser.milliseconds(-1e308) == Int64.min)
+        #expect(DurationParser.milliseconds(.nan) == 0)
+        #expect(DurationParser.nanoseconds(1e308) == UInt64.max)
+        #expect(DurationParser.nanoseconds(-5) == 0)
+    }
+
+    @Test func formatsDurationsTooLongForMillisecondsWithoutCrashing() {
+        #expect(DurationParser.format(seconds: 1e16) == "1e+16s")
+        #expect(DurationParser.format(seconds: 1e308) == "1e+308s")
+        #expect(DurationParser.format(seconds: 3.6e23) == "3.6e+23s")
+        #expect(DurationParser.format(seconds: 604_800) == "168h")
+    }
 }

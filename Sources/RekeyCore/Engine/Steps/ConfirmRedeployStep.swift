@@ -92,7 +92,7 @@ public struct ConfirmRedeployStep: StepBehavior {
 
     public func act(_ item: String, in context: StepContext) async throws -> ItemOutcome {
         let options = context.playbook.options.confirmRedeploy
-        let deadline = context.clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        let deadline = DurationParser.deadline(after: options.timeout, from: context.clock.now().millisecondsSinceEpoch)
         var delay = options.interval
         var announced = false
         while true {

@@ -48,7 +48,7 @@ public struct DropFallbackStep: StepBehavior {
         }
         // Wait (up to the gate timeout) until the app runs without the fallback.
         let options = context.playbook.options.confirmRedeploy
-        let deadline = context.clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        let deadline = DurationParser.deadline(after: options.timeout, from: context.clock.now().millisecondsSinceEpoch)
         var delay = options.interval
         var announced = false
         while true {
