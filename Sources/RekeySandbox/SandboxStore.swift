@@ -152,7 +152,8 @@ public struct SandboxStore: Sendable {
     }
 
     private func withLock<R>(_ body: () throws -> R) async throws -> R {
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Never through a link planted in the sandbox's directory.
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SandboxError.io(FileIOError("open lock file", path: lockPath)) }
         defer { close(fd) }
         let clock = ContinuousClock()

@@ -14,7 +14,8 @@ enum ErrorReport {
             switch error {
             case .locked: return ("\(error)", .locked)
             case .alreadyExists: return ("\(error)", .usage)
-            case .notFound, .corrupt, .unsupportedVersion, .unusableFile: return ("\(error)", .invalidInput)
+            case .notFound, .corrupt, .unsupportedVersion, .unusableFile, .unsafeLockFile, .replaced:
+                return ("\(error)", .invalidInput)
             case .io, .writerFailed: return ("\(error)", .stepFailed)
             }
         case let error as SessionError:

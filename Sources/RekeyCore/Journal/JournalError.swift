@@ -18,6 +18,11 @@ public enum JournalError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The path is not a journal file rekey may use: a symbolic link, a directory, a FIFO, a device, or a
     /// file over the size cap (``FileIOError/problem`` says which).
     case unusableFile(path: String, FileIOError)
+    /// The lock file is not one rekey may write (a link, another user's file): it is left as it is.
+    case unsafeLockFile(path: String, reason: String)
+    /// The journal was swapped for another file while rekey was opening it.
+    case replaced(path: String)
+
     public var description: String {
         switch self {
         case .notFound(let path):
@@ -37,6 +42,12 @@ public enum JournalError: Error, Sendable, Equatable, CustomStringConvertible {
             case nil:
                 "journal '\(path)': \(error)"
             }
+        case .unsafeLockFile(let path, let reason):
+            "lock file '\(path)' \(reason); rekey does not write through it: if no rekey is running, remove it and "
+                + "try again"
+        case .replaced(let path):
+            "journal '\(path)' was replaced by another file while rekey opened it; check it with "
+                + "'rekey log \(path) --verify', then try again"
         case .corrupt(let path, let line, let reason):
             "journal '\(path)': line \(line): \(reason); the journal is not trustworthy, refusing to continue"
         case .unsupportedVersion(let path, let line, let version):

@@ -42,7 +42,7 @@ public actor JournalWriter {
     /// - Parameters:
     ///   - path: Where to create it (mode 0600); the directory is fsynced so the file survives a crash.
     ///   - plan: The frozen plan.
-    ///   - lock: The journal's lock, already held.
+    ///   - lock: The journal's lock, already held; from now on it also holds the journal file itself.
     ///   - faults: Fault injection (testing aid).
     public static func create(
         path: String,
@@ -63,6 +63,9 @@ public actor JournalWriter {
             close(fd)
             throw JournalError.io(path: path, error)
         }
+        // The lock now holds the new journal's inode too.
+        flock(fd, LOCK_EX | LOCK_NB)
+        lock.adoptJournal(fd)
         let writer = JournalWriter(path: path, fd: fd, lock: lock, faults: faults, nextSeq: 0, lastHash: nil)
         _ = try await writer.append(JournalEntry(type: .plan, data: RecordData(plan: plan)))
         return writer
@@ -70,16 +73,31 @@ public actor JournalWriter {
 
     /// Opens an existing journal for appending after its verified contents.
     ///
-    /// A torn last line found by the reader is cut off here (it never completed, so no record was
-    /// lost) and noted in the journal.
+    /// The file opened must be the one that was read and that the lock holds (not a link, not a file
+    /// swapped in meanwhile). A torn last line found by the reader is cut off here (it never completed, so
+    /// no record was lost) and noted in the journal.
     public static func open(
         _ contents: JournalContents,
         lock: JournalLock,
         faults: FaultInjector = .none
     ) async throws -> JournalWriter {
         let path = contents.path
-        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError.io(path: path, FileIOError("open", path: path)) }
+        let fd: Int32
+        do {
+            fd = try FileIO.openRegular(path, flags: O_WRONLY | O_APPEND, followingLinks: false).fd
+        } catch {
+            if error.problem != nil { throw JournalError.unusableFile(path: path, error) }
+            throw JournalError.io(path: path, error)
+        }
+        let identity = FileIdentity(descriptor: fd)
+        if let read = contents.identity, identity != read {
+            close(fd)
+            throw JournalError.replaced(path: path)
+        }
+        if let locked = lock.journalIdentity, identity != locked {
+            close(fd)
+            throw JournalError.replaced(path: path)
+        }
         if let torn = contents.tornTail {
             guard ftruncate(fd, off_t(torn.offset)) == 0, fsync(fd) == 0 else {
                 let error = FileIOError("truncate torn tail of", path: path)

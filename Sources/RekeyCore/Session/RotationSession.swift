@@ -196,7 +196,7 @@ public struct RotationSession: Sendable {
 
     /// Continues a rotation from its journal (forward, or an abort in progress).
     public func resume(journalPath: String, approvals: ApprovalSource, until: StepID?) async throws -> Outcome {
-        let lock = try JournalLock.acquire(journal: journalPath, command: "resume")
+        let lock = try JournalLock.acquire(existingJournal: journalPath, command: "resume")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
@@ -242,7 +242,7 @@ public struct RotationSession: Sendable {
         approvals: ApprovalSource = ApprovalSource(),
         confirm: @Sendable (AbortPreview) async throws -> Bool = { _ in true }
     ) async throws -> Outcome {
-        let lock = try JournalLock.acquire(journal: journalPath, command: "abort")
+        let lock = try JournalLock.acquire(existingJournal: journalPath, command: "abort")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
@@ -278,7 +278,7 @@ public struct RotationSession: Sendable {
     /// Records an approval of `step` in the journal, for a later `resume`.
     public func approve(journalPath: String, step: StepID, by: String, planHash: String?) async throws -> JournalRecord
     {
-        let lock = try JournalLock.acquire(journal: journalPath, command: "approve")
+        let lock = try JournalLock.acquire(existingJournal: journalPath, command: "approve")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)

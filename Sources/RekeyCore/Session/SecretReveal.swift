@@ -39,7 +39,7 @@ public struct SecretReveal: Sendable {
         environment: [String: String],
         sealKey: SealKey?
     ) throws -> SecretReveal {
-        let lock = try JournalLock.acquire(journal: journalPath, command: "reveal")
+        let lock = try JournalLock.acquire(existingJournal: journalPath, command: "reveal")
         let contents = try JournalReader.read(path: journalPath)
         let machine = try RotationSession.replay(contents)
         let playbook = try RotationSession.playbook(from: machine.plan)

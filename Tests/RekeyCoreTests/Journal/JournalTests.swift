@@ -163,6 +163,65 @@ import Testing
         _ = held
     }
 
+    @Test func aSecondLockThroughAnotherNameOfTheSameFileNamesTheHolder() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try await writeJournal(in: dir)
+        let other = dir.file("other-name.jsonl")
+        #expect(link(path, other) == 0)
+        let held = try JournalLock.acquire(existingJournal: path, command: "resume")
+        #expect {
+            try JournalLock.acquire(existingJournal: other, command: "resume")
+        } throws: { error in
+            guard case JournalError.locked(_, let holder?) = error else { return false }
+            return holder.pid == getpid() && holder.command == "resume"
+        }
+        held.release()
+        _ = try JournalLock.acquire(existingJournal: other, command: "resume")
+    }
+
+    @Test func aLockFileThatIsALinkIsRefusedAndItsTargetLeftAlone() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try await writeJournal(in: dir)
+        let victim = dir.file("victim.txt")
+        try Data("precious\n".utf8).write(to: URL(fileURLWithPath: victim))
+        let fresh = dir.file("new.jsonl")
+        let plants: [@Sendable (String) -> Int32] = [{ symlink(victim, $0) }, { link(victim, $0) }]
+        for plant in plants {
+            for lock in [JournalLock.path(forJournal: path), JournalLock.path(forJournal: fresh)] {
+                try? FileManager.default.removeItem(atPath: lock)
+                #expect(plant(lock) == 0)
+            }
+            #expect {
+                try JournalLock.acquire(existingJournal: path, command: "resume")
+            } throws: { error in
+                guard case JournalError.unsafeLockFile(let named, _) = error else { return false }
+                return named == JournalLock.path(forJournal: path)
+            }
+            #expect(throws: JournalError.self) { try JournalLock.acquire(journal: fresh, command: "run") }
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+        }
+    }
+
+    @Test func aLockFileIsMadeOwnerOnly() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try await writeJournal(in: dir)
+        chmod(JournalLock.path(forJournal: path), 0o666)
+        _ = try JournalLock.acquire(existingJournal: path, command: "resume")
+        #expect(try FileIO.mode(JournalLock.path(forJournal: path)) == 0o600)
+    }
+
+    @Test func lockingAJournalThatIsNotThereCreatesNoLockFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(throws: JournalError.notFound(path: dir.file("r.jsonl"))) {
+            try JournalLock.acquire(existingJournal: dir.file("r.jsonl"), command: "resume")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
     @Test func aJournalOverItsSizeCapIsRefusedUnread() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
