@@ -155,6 +155,7 @@ public struct RotationSession: Sendable {
                 try FileIO.remove(journalPath)
             }
         }
+        StaleTemporaries.remove(near: playbook)
         do {
             let plan: RotationPlan
             if let prepared {
@@ -199,6 +200,7 @@ public struct RotationSession: Sendable {
         let lock = try JournalLock.acquire(existingJournal: journalPath, command: "resume")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
+        StaleTemporaries.remove(near: contents.plan)
         var machine = try Self.replay(contents)
         switch machine.mode {
         case .finished: throw SessionError.alreadyFinished(journal: journalPath)
@@ -245,6 +247,7 @@ public struct RotationSession: Sendable {
         let lock = try JournalLock.acquire(existingJournal: journalPath, command: "abort")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
+        StaleTemporaries.remove(near: contents.plan)
         var machine = try Self.replay(contents)
         switch machine.mode {
         case .finished: throw SessionError.nothingToAbort(journal: journalPath)

@@ -93,4 +93,29 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: target)[.modificationDate] as? Date == before)
         #expect(FileIO.removeStaleTemporaries(of: directory.file("missing/app.env")) == 0)
     }
+
+    /// What `run`, `resume` and `abort` sweep: beside every file the playbook's rotation replaces, and the
+    /// journals a killed run was creating in the default journal directory.
+    @Test func aPlaybooksSweepCoversItsTargetsItsStateAndJournalsBeingCreated() throws {
+        let fixture = try PlaybookFixture()
+        defer { fixture.remove() }
+        let playbook = try fixture.load(PlaybookFixture.validDocument)
+        try FileManager.default.createDirectory(
+            atPath: fixture.path(".rekey"), withIntermediateDirectories: false)
+        var planted: [String] = []
+        for name in [
+            "apps/.api.env.rekey-Ab12Cd", "apps/.worker.env.rekey-Ab12Cd", ".sandbox.json.rekey-Ab12Cd",
+            ".rekey/.rot-20261204-abcdef.jsonl.rekey-Ab12Cd",
+        ] {
+            let path = fixture.path(name)
+            try Data(Self.key.utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: path)
+            planted.append(path)
+        }
+        try fixture.write(".rekey/.notes.txt.rekey-Ab12Cd", "kept: no journal's name")
+        #expect(StaleTemporaries.remove(near: playbook) == 4)
+        #expect(planted.allSatisfy { !FileIO.exists($0) })
+        #expect(FileIO.exists(fixture.path(".rekey/.notes.txt.rekey-Ab12Cd")))
+    }
 }
