@@ -2,6 +2,10 @@ import Foundation
 import RekeyCore
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `rekey plan` reads the live state and changes nothing, checked with the built binary.
 @Suite struct PlanEndToEndTests {
     @Test func planChangesNothingByteForByte() async throws {
@@ -50,5 +54,31 @@ import Testing
         #expect(result.stderr.contains("app 'worker': INNGEST_SIGNING_KEY_FALLBACK changed: absent → "))
         let after = try DirectorySnapshot(sandbox.directory)
         #expect(after == before, "\(after.differences(from: before))")
+    }
+
+    /// `--out` replaces only a plan (or nothing): pointed at the playbook, a link or a directory by mistake,
+    /// it is refused before planning and the file stays as it was.
+    @Test func planOutRefusesToReplaceWhatIsNotAPlan() async throws {
+        let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
+        defer { sandbox.remove() }
+        let victim = sandbox.directory + "/victim.txt"
+        try Data("precious\n".utf8).write(to: URL(fileURLWithPath: victim))
+        let link = sandbox.directory + "/link.json"
+        #expect(symlink(victim, link) == 0)
+        let before = try DirectorySnapshot(sandbox.directory)
+        for (out, expected) in [
+            (sandbox.playbook, "is not a plan"), (link, "is a symbolic link"),
+            (sandbox.directory + "/apps", "is a directory"),
+        ] {
+            let result = try await RekeyProcess.run(["plan", sandbox.playbook, "--out", out], timeout: 30)
+            #expect(result.status == 65, "\(out): \(result)")
+            #expect(result.stderr.contains(out) && result.stderr.contains(expected), "\(result.stderr)")
+        }
+        let after = try DirectorySnapshot(sandbox.directory)
+        #expect(after == before, "\(after.differences(from: before))")
+        // A plan made earlier is replaced.
+        let plan = sandbox.directory + "/plan.json"
+        #expect(try await RekeyProcess.run(["plan", sandbox.playbook, "--out", plan], timeout: 30).status == 0)
+        #expect(try await RekeyProcess.run(["plan", sandbox.playbook, "--out", plan], timeout: 30).status == 0)
     }
 }

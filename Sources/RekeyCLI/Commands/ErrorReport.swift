@@ -13,8 +13,8 @@ enum ErrorReport {
         case let error as JournalError:
             switch error {
             case .locked: return ("\(error)", .locked)
-            case .alreadyExists: return ("\(error)", .usage)
-            case .notFound, .corrupt, .unsupportedVersion, .unusableFile, .unsafeLockFile, .replaced:
+            case .notFound, .corrupt, .unsupportedVersion, .alreadyExists, .unusableFile, .notAJournal, .unsafeLockFile,
+                .replaced:
                 return ("\(error)", .invalidInput)
             case .io, .writerFailed: return ("\(error)", .stepFailed)
             }

@@ -9,9 +9,11 @@ struct PlanCommand {
 
     func run() async throws -> ExitCode {
         guard let path = context.arguments.positional(0) else { preconditionFailure("the parser requires PLAYBOOK") }
+        let out = context.arguments.string("out")
+        // Refused before the platform is asked anything: `--out` would replace what it names.
+        if let out { try SavedPlan.checkOutput(FileIO.absolute(out)) }
         let session = try context.session(observer: SilentObserver())
         let (_, plan) = try await session.plan(playbookPath: path)
-        let out = context.arguments.string("out")
         if let out {
             try FileIO.writeAtomically(JSONCoding.prettyBytes(plan), to: FileIO.absolute(out), newFileMode: 0o600)
         }

@@ -18,6 +18,8 @@ public enum JournalError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The path is not a journal file rekey may use: a symbolic link, a directory, a FIFO, a device, or a
     /// file over the size cap (``FileIOError/problem`` says which).
     case unusableFile(path: String, FileIOError)
+    /// Something that is not an unfinished journal of this playbook is where a new journal would go.
+    case notAJournal(path: String, reason: String)
     /// The lock file is not one rekey may write (a link, another user's file): it is left as it is.
     case unsafeLockFile(path: String, reason: String)
     /// The journal was swapped for another file while rekey was opening it.
@@ -42,6 +44,9 @@ public enum JournalError: Error, Sendable, Equatable, CustomStringConvertible {
             case nil:
                 "journal '\(path)': \(error)"
             }
+        case .notAJournal(let path, let reason):
+            "journal '\(path)' exists and \(reason); rekey never replaces a file it did not create: choose another "
+                + "--journal, or remove the file yourself"
         case .unsafeLockFile(let path, let reason):
             "lock file '\(path)' \(reason); rekey does not write through it: if no rekey is running, remove it and "
                 + "try again"

@@ -93,13 +93,6 @@ public enum JournalReader {
         return contents
     }
 
-    /// Whether `path` is a journal whose first record never completed: the process died while creating
-    /// it, before anything happened on the platform. Such a file may be replaced by a new run.
-    public static func isStillborn(path: String) -> Bool {
-        guard let bytes = try? FileIO.read(path) else { return false }
-        return !bytes.contains(UInt8(ascii: "\n"))
-    }
-
     /// Verifies journal bytes (see ``read(path:)``).
     public static func verify(
         bytes: [UInt8],

@@ -37,10 +37,17 @@ public actor JournalWriter {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    /// Creates a new journal whose first record is `plan`. The file must not exist.
+    /// Creates a new journal whose first record is `plan`.
+    ///
+    /// The plan record is written and fsynced in a temporary file beside `path`, which then takes the
+    /// journal's name in one step (`link`, which never replaces anything; the directory is fsynced): a
+    /// journal at `path` always has its complete plan record, and a crash while creating it leaves only a
+    /// temporary file that the next run removes. Where `path` is taken, only a stillborn journal of this
+    /// plan's playbook (see ``JournalReader/checkNewJournalPath(_:playbookPath:contentHash:)``) is replaced;
+    /// anything else is refused and left as it is.
     ///
     /// - Parameters:
-    ///   - path: Where to create it (mode 0600); the directory is fsynced so the file survives a crash.
+    ///   - path: Where to create it (mode 0600).
     ///   - plan: The frozen plan.
     ///   - lock: The journal's lock, already held; from now on it also holds the journal file itself.
     ///   - faults: Fault injection (testing aid).
@@ -50,25 +57,54 @@ public actor JournalWriter {
         lock: JournalLock,
         faults: FaultInjector = .none
     ) async throws -> JournalWriter {
-        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw JournalError.alreadyExists(path: path) }
-            throw JournalError.io(path: path, FileIOError("create", path: path))
+        let replacing = try JournalReader.checkNewJournalPath(
+            path, playbookPath: plan.playbook.path, contentHash: plan.playbook.contentHash)
+        let temporary: (fd: Int32, path: String, created: timespec)
+        do {
+            temporary = try FileIO.makeTemporary(nextTo: path)
+        } catch {
+            throw JournalError.io(path: path, error)
         }
-        // An odd umask must not widen the mode.
-        fchmod(fd, 0o600)
+        var placed = false
+        defer {
+            if !placed { unlink(temporary.path) }
+        }
+        // An odd umask must not widen the mode; appends go to the end, as for an existing journal.
+        fchmod(temporary.fd, 0o600)
+        _ = fcntl(temporary.fd, F_SETFL, fcntl(temporary.fd, F_GETFL) | O_APPEND)
+        let writer = JournalWriter(path: path, fd: temporary.fd, lock: lock, faults: faults, nextSeq: 0, lastHash: nil)
+        _ = try await writer.append(JournalEntry(type: .plan, data: RecordData(plan: plan)))
+        try place(temporary.path, at: path, replacing: replacing)
+        placed = true
+        lock.adoptJournal(temporary.fd)
         do {
             try FileIO.fsyncDirectory(FileIO.parentDirectory(of: path))
         } catch {
-            close(fd)
             throw JournalError.io(path: path, error)
         }
-        // The lock now holds the new journal's inode too.
-        flock(fd, LOCK_EX | LOCK_NB)
-        lock.adoptJournal(fd)
-        let writer = JournalWriter(path: path, fd: fd, lock: lock, faults: faults, nextSeq: 0, lastHash: nil)
-        _ = try await writer.append(JournalEntry(type: .plan, data: RecordData(plan: plan)))
         return writer
+    }
+
+    /// Gives the complete temporary journal its name: a new name (`link` fails if anything took it), or
+    /// over the stillborn journal `replacing` (still the same file: the lock keeps other rekeys away).
+    private static func place(_ temporary: String, at path: String, replacing: FileIdentity?) throws(JournalError) {
+        if let replacing {
+            var info = stat()
+            guard lstat(path, &info) == 0, FileIdentity(info) == replacing else { throw .replaced(path: path) }
+            guard rename(temporary, path) == 0 else { throw .io(path: path, FileIOError("rename", path: path)) }
+            return
+        }
+        if link(temporary, path) == 0 {
+            unlink(temporary)
+            return
+        }
+        let code = errno
+        if code == EEXIST { throw .alreadyExists(path: path) }
+        // A file system without hard links: the lock keeps other rekeys away, so check, then rename.
+        guard code == EPERM || code == EOPNOTSUPP || code == EMLINK, !FileIO.exists(path) else {
+            throw .io(path: path, FileIOError("link", path: path, code: code))
+        }
+        guard rename(temporary, path) == 0 else { throw .io(path: path, FileIOError("rename", path: path)) }
     }
 
     /// Opens an existing journal for appending after its verified contents.

@@ -47,6 +47,22 @@ public enum SavedPlan {
         return try decode(bytes, path: path)
     }
 
+    /// Checks that `path` may take a new plan (`rekey plan --out`): nothing is there, an empty file, or a
+    /// plan (an earlier `--out`). Anything else (the playbook itself, a link, a directory, a device) would
+    /// be destroyed, so it is refused before planning starts.
+    ///
+    /// - Throws: ``SavedPlanError/notAPlanFile(path:reason:)``.
+    public static func checkOutput(_ path: String) throws(SavedPlanError) {
+        guard let kind = FileIO.kind(of: path) else { return }
+        guard kind == .regular else { throw .notAPlanFile(path: path, reason: "is \(kind)") }
+        guard let bytes = try? FileIO.read(path, limit: maximumSize, followingLinks: false) else {
+            throw .notAPlanFile(path: path, reason: "can't be read to check that it is a plan")
+        }
+        guard bytes.isEmpty || isPlan(bytes) else {
+            throw .notAPlanFile(path: path, reason: "is not a plan (a playbook? plans come from 'rekey plan --out')")
+        }
+    }
+
     /// Decodes and checks plan bytes (see ``load(path:)``).
     public static func decode(_ bytes: [UInt8], path: String) throws(SavedPlanError) -> RotationPlan {
         guard case .object(var object)? = try? JSONValue.parse(bytes) else {

@@ -8,6 +8,8 @@ public enum SavedPlanError: Error, Sendable, Equatable, CustomStringConvertible 
     case hashMismatch(path: String)
     /// The live state changed since the plan was made.
     case stale(path: String, hash: String, playbook: String, differences: [String])
+    /// `--out` names something other than a plan (a playbook, a link, a directory): it is left as it is.
+    case notAPlanFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,9 @@ public enum SavedPlanError: Error, Sendable, Equatable, CustomStringConvertible 
         case .hashMismatch(let path):
             "plan '\(path)': its content does not match its hash (it was edited after 'rekey plan' wrote it); "
                 + "a reviewed plan must not change: make it again with 'rekey plan PLAYBOOK --out \(path)' and review that"
+        case .notAPlanFile(let path, let reason):
+            "plan '\(path)' exists and \(reason); rekey never replaces a file it did not create: choose another "
+                + "--out, or remove the file yourself"
         case .stale(let path, let hash, let playbook, let differences):
             "plan '\(path)' (\(hash.prefix(12))) is stale: the live state changed since it was made:\n"
                 + differences.map { "  - \($0)" }.joined(separator: "\n")

@@ -139,21 +139,17 @@ public struct RotationSession: Sendable {
         defer { lock?.release() }
         var createdLockFile: String?
         if let journalPath {
-            if FileIO.exists(journalPath), !JournalReader.isStillborn(path: journalPath) {
-                throw JournalError.alreadyExists(path: journalPath)
-            }
+            // What can never become this rotation's journal is refused now, before anything is created; a
+            // stillborn journal of this playbook is replaced only once planning succeeded (JournalWriter).
+            _ = try JournalReader.checkNewJournalPath(
+                journalPath, playbookPath: playbook.path, contentHash: playbook.contentHash)
             try ensureDirectory(of: journalPath)
             let lockPath = JournalLock.path(forJournal: journalPath)
             let existed = FileIO.exists(lockPath)
             lock = try JournalLock.acquire(journal: journalPath, command: "run")
             if !existed { createdLockFile = lockPath }
-            if FileIO.exists(journalPath) {
-                // A journal that died before its plan record completed recorded nothing: replace it.
-                guard JournalReader.isStillborn(path: journalPath) else {
-                    throw JournalError.alreadyExists(path: journalPath)
-                }
-                try FileIO.remove(journalPath)
-            }
+            // A journal a killed run was creating (a temporary file beside its path).
+            FileIO.removeStaleTemporaries(of: journalPath)
         }
         StaleTemporaries.remove(near: playbook)
         do {
