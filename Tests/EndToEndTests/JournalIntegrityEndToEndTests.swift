@@ -79,6 +79,31 @@ import Testing
                 "intent create-signing-key/signing-key"))
     }
 
+    /// The lock file's anchor names a record by seq and hash: next to a longer journal (another rotation's
+    /// lock file copied there, or a journal swapped for another one), the record it names must match.
+    @Test func anotherRotationsLockFileFailsVerificationOfALongerJournal() async throws {
+        let sandbox = try await stoppedRotation()
+        defer { sandbox.remove() }
+        let other = try SandboxFixture(apps: 1, eventKeys: 1)
+        defer { other.remove() }
+        let run = try await RekeyProcess.run([
+            "run", other.playbook, "--journal", other.journal, "--until", "create-event-keys",
+        ])
+        #expect(run.status == 0, "\(run)")
+        #expect(try lines(other.journal).count < lines(sandbox.journal).count)
+        try Data(contentsOf: URL(fileURLWithPath: other.journal + ".lock"))
+            .write(to: URL(fileURLWithPath: sandbox.journal + ".lock"))
+        let anchored = try lines(other.journal).count
+
+        let verify = try await RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        #expect(verify.status == 65, "\(verify)")
+        #expect(verify.stderr.contains("line \(anchored)"), "\(verify.stderr)")
+        for command in [["resume", sandbox.journal], ["status", sandbox.journal]] {
+            let result = try await RekeyProcess.run(command)
+            #expect(result.status == 65, "\(command): \(result)")
+        }
+    }
+
     @Test func tornLastLineIsReportedAndResumeContinues() async throws {
         let sandbox = try await stoppedRotation()
         defer { sandbox.remove() }

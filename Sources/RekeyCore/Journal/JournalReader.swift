@@ -197,6 +197,7 @@ public enum JournalReader {
         var anchored: Bool?
         if let anchor {
             let last = records.count - 1
+            // Shorter than the anchor: lines were cut from the end, which the chain alone can't see.
             if anchor.seq > last {
                 throw .corrupt(
                     path: path,
@@ -205,11 +206,21 @@ public enum JournalReader {
                         + "(lines were removed from the end)"
                 )
             }
-            if anchor.seq == last, anchor.hash != previousHash {
+            // Whatever the journal's length, the record the anchor names must be the one written: next to
+            // another journal's lock file (or after the journal was swapped), it is not.
+            let matches =
+                anchor.seq >= 0
+                && digests.withUnsafeBufferPointer { digests in
+                    Self.hex(anchor.hash, equals: UnsafeBufferPointer(rebasing: digests[Self.digestRange(anchor.seq)]))
+                }
+            if !matches {
                 throw .corrupt(
                     path: path,
-                    line: records.count,
-                    reason: "the last line differs from what was written (it was edited)"
+                    line: max(anchor.seq, 0) + 1,
+                    reason: anchor.seq == last
+                        ? "the last line differs from what was written (it was edited)"
+                        : "the line differs from record \(anchor.seq) as the lock file recorded it (the journal was "
+                            + "edited or swapped, or the lock file is another journal's)"
                 )
             }
             anchored = true

@@ -1,4 +1,5 @@
 import Foundation
+import RekeyCrypto
 import Testing
 
 @testable import RekeyCore
@@ -220,6 +221,27 @@ import Testing
             try JournalLock.acquire(existingJournal: dir.file("r.jsonl"), command: "resume")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// The anchor names a record by seq and hash: whatever the journal's length, that record must match.
+    @Test(arguments: [0, 1, 2])
+    func anAnchorThatDoesNotMatchItsRecordFailsClosed(seq: Int) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try await writeJournal(in: dir, notes: 3)
+        let bytes = try FileIO.read(path)
+        let wrong = JournalLock.Head(seq: seq, hash: String(repeating: "0", count: 64))
+        #expect {
+            try JournalReader.verify(bytes: bytes, path: path, anchor: wrong)
+        } throws: { error in
+            guard case JournalError.corrupt(_, let line, _) = error else { return false }
+            return line == seq + 1
+        }
+        let lines = try lines(path)
+        let right = JournalLock.Head(seq: seq, hash: SHA256.hex(Array(lines[seq].utf8)))
+        #expect(try JournalReader.verify(bytes: bytes, path: path, anchor: right).tailAnchored == true)
+        let beyond = JournalLock.Head(seq: 4, hash: right.hash)
+        #expect(throws: JournalError.self) { try JournalReader.verify(bytes: bytes, path: path, anchor: beyond) }
     }
 
     @Test func aJournalOverItsSizeCapIsRefusedUnread() async throws {
