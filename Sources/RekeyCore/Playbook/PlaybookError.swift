@@ -27,7 +27,12 @@ public enum PlaybookError: Error, Sendable, Equatable, CustomStringConvertible {
         return []
     }
 
-    /// One line per problem, each `playbook 'x.json': <where>: <what> (fix: <how>)`.
+    /// The most problems ``description`` lists; the rest are counted (one mistake repeated in 60,000 apps
+    /// is fixed the same way as in the first twenty).
+    public static let listedProblems = 20
+
+    /// One line per problem, each `playbook 'x.json': <where>: <what> (fix: <how>)`, at most
+    /// ``listedProblems`` of them and then `… and N more problems`.
     public var description: String {
         let prefix = "playbook '\(path)'"
         switch self {
@@ -37,7 +42,11 @@ public enum PlaybookError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(prefix): \(error.description)"
         case .invalid(_, let problems):
             guard !problems.isEmpty else { return "\(prefix): invalid playbook" }
-            return problems.map { "\(prefix): \($0.description)" }.joined(separator: "\n")
+            var lines = problems.prefix(Self.listedProblems).map { "\(prefix): \($0.description)" }
+            if problems.count > Self.listedProblems {
+                lines.append("\(prefix): … and \(problems.count - Self.listedProblems) more problems")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 

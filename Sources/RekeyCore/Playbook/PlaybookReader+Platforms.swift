@@ -188,7 +188,7 @@ extension PlaybookReader {
         }
         var argv: [String] = []
         for (index, element) in elements.enumerated() {
-            guard let word = string(element, at: "\(path)[\(index)]") else { return nil }
+            guard let word = commandWord(element, at: "\(path)[\(index)]") else { return nil }
             argv.append(word)
         }
         if argv[0].allSatisfy(\.isWhitespace) {

@@ -570,7 +570,7 @@ struct PlaybookReader {
         let before = problems.count
         var argv: [String] = []
         for (index, element) in elements.enumerated() {
-            guard let word = string(element, at: "\(path)[\(index)]") else { continue }
+            guard let word = commandWord(element, at: "\(path)[\(index)]") else { continue }
             checkPlaceholders(word, at: "\(path)[\(index)]")
             argv.append(word)
         }
@@ -588,6 +588,16 @@ struct PlaybookReader {
         }
         guard resolveProgram(&argv, at: path) else { return nil }
         return argv
+    }
+
+    /// One word of a command line: a string without NUL (the program would get it cut short).
+    mutating func commandWord(_ value: JSONValue, at path: String) -> String? {
+        guard let word = string(value, at: path) else { return nil }
+        guard !word.utf8.contains(0) else {
+            report(path, "the word contains a NUL character", fix: "remove the \\u0000; a command line can't hold one")
+            return nil
+        }
+        return word
     }
 
     /// Resolves `argv[0]` when it names a path: the file must exist and be executable. A bare name is left to
@@ -846,6 +856,11 @@ struct PlaybookReader {
     /// Resolves `written` against the playbook's directory and checks that it is an existing regular
     /// file. Returns the absolute path.
     mutating func existingFile(_ written: String, at path: String, fix: String) -> String? {
+        // The system would see the path only up to the NUL: another file than the one written.
+        guard !written.utf8.contains(0) else {
+            report(path, "the path contains a NUL character", fix: "remove the \\u0000 from the path")
+            return nil
+        }
         let resolved = Self.normalized(FileIO.resolve(written, relativeTo: baseDirectory))
         var info = stat()
         guard stat(resolved, &info) == 0 else {

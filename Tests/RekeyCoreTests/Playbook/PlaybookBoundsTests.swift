@@ -7,7 +7,8 @@ import Testing
     @preconcurrency import Glibc
 #endif
 
-/// The playbook reader bounds what it accepts: durations have maxima and the file has a size cap.
+/// The playbook reader bounds what it accepts: durations have maxima, paths have no NUL, the file has a
+/// size cap, and a mistake repeated thousands of times is reported in a few lines.
 @Suite struct PlaybookBoundsTests {
     static let selfHostedDocument: JSONValue = [
         "version": 1,
@@ -72,6 +73,44 @@ import Testing
         let fixture = try PlaybookFixture()
         defer { fixture.remove() }
         _ = try fixture.load(PlaybookFixture.validDocument.setting(path, to: value))
+    }
+
+    @Test(arguments: [
+        ("apps[0].target.path", JSONValue.string("apps/api.env\u{0}.bak")),
+        ("platform.settings.state", "sandbox.json\u{0}x"),
+    ])
+    func aNULInAPathIsRefused(path: String, value: JSONValue) throws {
+        let fixture = try PlaybookFixture()
+        defer { fixture.remove() }
+        let problems = try fixture.problems(PlaybookFixture.validDocument.setting(path, to: value))
+        #expect(problems.map(\.jsonPath) == [path])
+        #expect(problems.first?.message.contains("NUL") == true, "\(problems)")
+    }
+
+    @Test func aNULInACommandIsRefused() throws {
+        let fixture = try TargetKindsLoaderTests.fixture()
+        defer { fixture.remove() }
+        let document = PlaybookFixture.validDocument.setting("apps[1].target", to: TargetKindsLoaderTests.exec)
+            .setting("apps[1].target.set", to: ["./tool.sh", "env", "add\u{0}rm", "{name}"])
+        let problems = try fixture.problems(document)
+        #expect(problems.map(\.jsonPath) == ["apps[1].target.set[2]"])
+        #expect(problems.first?.message.contains("NUL") == true, "\(problems)")
+    }
+
+    @Test func tensOfThousandsOfMistakesArePrintedAsTheFirstTwentyAndACount() throws {
+        let fixture = try PlaybookFixture()
+        defer { fixture.remove() }
+        let document = PlaybookFixture.validDocument.setting(
+            "apps", to: .array(Array(repeating: JSONValue.number(1), count: 60_000)))
+        let path = try fixture.writePlaybook(document)
+        #expect {
+            try PlaybookLoader.load(path: path)
+        } throws: { error in
+            guard let error = error as? PlaybookError else { return false }
+            let lines = error.description.split(separator: "\n")
+            return error.problems.count == 60_000 && lines.count == 21
+                && lines.last == "playbook '\(path)': … and 59980 more problems"
+        }
     }
 
     @Test func aPlaybookOverItsSizeCapIsRefusedUnread() throws {
