@@ -81,4 +81,32 @@ import Testing
         #expect(try await RekeyProcess.run(["plan", sandbox.playbook, "--out", plan], timeout: 30).status == 0)
         #expect(try await RekeyProcess.run(["plan", sandbox.playbook, "--out", plan], timeout: 30).status == 0)
     }
+
+    /// rekey replaces a dotenv file by writing a new file in its directory and renaming it: a directory it
+    /// can't write to makes the run fail at the first edit, so the plan says so up front.
+    @Test func planWarnsWhenATargetsDirectoryIsNotWritable() async throws {
+        let sandbox = try SandboxFixture(apps: 1, eventKeys: 1)
+        defer { sandbox.remove() }
+        let apps = sandbox.directory + "/apps"
+        #expect(chmod(apps, 0o555) == 0)
+        // Root writes anywhere unless the directory is immutable.
+        let immutable = getuid() == 0
+        if immutable { #expect(try Self.chattr("+i", apps) == 0) }
+        defer {
+            if immutable { _ = try? Self.chattr("-i", apps) }
+            chmod(apps, 0o700)
+        }
+        let result = try await RekeyProcess.run(["plan", sandbox.playbook], timeout: 30)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("app 'api'") && result.stdout.contains("'\(apps)' is not writable"), "\(result)")
+    }
+
+    private static func chattr(_ flag: String, _ path: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag, path]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }

@@ -129,6 +129,7 @@ extension RotationPlanner {
             warnings += try refuseUnlessForced(
                 EarlierRotations.onPlatform(observation.keys, template: playbook.options.keyName))
         }
+        warnings += DotenvTarget.directoryWarnings(for: playbook)
 
         let steps = plannedSteps(
             PlanningInput(

@@ -84,6 +84,7 @@ public struct RotationPlanner: Sendable {
             warnings += try refuseUnlessForced(
                 EarlierRotations.onPlatform(eventKeys, template: playbook.options.keyName))
         }
+        warnings += DotenvTarget.directoryWarnings(for: playbook)
 
         let replacements = Self.replacements(
             eventKeys: eventKeys,
