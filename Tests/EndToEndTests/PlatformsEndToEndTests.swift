@@ -197,6 +197,32 @@ import Testing
         #expect(server.output.contains("GET /self-hosted/v2/keys/events → 200"))
     }
 
+    /// A restart that times out may have half-happened: rekey runs it once and stops with a clear message,
+    /// instead of restarting the server again on each of six retries.
+    @Test func aSelfHostedRestartThatTimesOutRunsOnceAndFailsClearly() async throws {
+        let fixture = try PlatformFixture(.selfHosted, apps: 1, keys: 1)
+        defer { fixture.remove() }
+        var document = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.playbook)))
+                as? [String: Any])
+        var platform = try #require(document["platform"] as? [String: Any])
+        var settings = try #require(platform["settings"] as? [String: Any])
+        settings["restart"] = ["/bin/sh", "-c", "echo restart >> restarts.log; sleep 5"]
+        settings["restartTimeout"] = "300ms"
+        platform["settings"] = settings
+        document["platform"] = platform
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: fixture.playbook))
+
+        let result = try await RekeyProcess.run(
+            fixture.runArguments, environment: PlatformFixture.environment, timeout: 60)
+        #expect(result.status == 1 && !result.signaled, "\(result)")
+        #expect(result.stdout.contains("did not finish within 300ms"), "\(result)")
+        let restarts = try String(contentsOfFile: fixture.directory + "/restarts.log", encoding: .utf8)
+        #expect(
+            restarts.split(separator: "\n").count == 1, "the restart ran \(restarts.split(separator: "\n").count) times"
+        )
+    }
+
     @Test func aSavedEventNerdsPlanRunsAsReviewedAndIsRefusedOnceTheKeysChanged() async throws {
         let fixture = try PlatformFixture(.eventNerds)
         defer { fixture.remove() }

@@ -250,9 +250,13 @@ public struct SelfHostedPlatform: ConfiguredKeyServer, PlatformCallDescribing {
         case .exited(0):
             return
         case .timedOut:
-            throw PlatformError.transient(
+            // Not retried: a restart that timed out may have half-happened, and running it again blindly
+            // (six times) restarts the server over and over. One attempt, then a person looks.
+            throw PlatformError.rejected(
                 "the restart command '\(command)' did not finish within "
-                    + "\(DurationParser.format(seconds: configuration.restartTimeout)) and was stopped")
+                    + "\(DurationParser.format(seconds: configuration.restartTimeout)) and was stopped; check the "
+                    + "server (it may be restarting still), raise platform.settings.restartTimeout if it needs longer, "
+                    + "then resume")
         default:
             let detail = ExecTarget.detail(of: output, scrubber: SecretScrubber(values))
             throw PlatformError.rejected(
@@ -275,9 +279,10 @@ public struct SelfHostedPlatform: ConfiguredKeyServer, PlatformCallDescribing {
                 lastError = error.description
             }
             guard clock.now < deadline else {
-                throw PlatformError.transient(
+                // Not retried either: a retry would write the configuration and restart the server again.
+                throw PlatformError.unavailable(
                     "the server did not answer within \(DurationParser.format(seconds: configuration.restartTimeout)) "
-                        + "of its restart (\(lastError))")
+                        + "of its restart (\(lastError)); check that it started, then resume")
             }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(2))
