@@ -74,4 +74,42 @@ import Testing
         #expect(result.status == 130 && !result.signaled, "\(result)")
         #expect(try await RekeyProcess.run(["log", sandbox.journal, "--verify"]).status == 0)
     }
+
+    /// `rekey run … | head -1`: the reader goes away. rekey stops as on a first Ctrl-C (in-flight actions
+    /// finish and are journaled), says why on standard error, and exits 130; resume finishes.
+    @Test func aClosedStandardOutputStopsTheRunGracefully() async throws {
+        let sandbox = try SandboxFixture(apps: 2, eventKeys: 1)
+        defer { sandbox.remove() }
+        // As a shell starts it: SIGPIPE at its default action (the test runner ignores it, and children inherit that).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "--default-signal=PIPE", RekeyProcess.executable,
+            "run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key",
+        ]
+        process.environment = RekeyProcess.environment()
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let stderr = RekeyProcess.Collector(err.fileHandleForReading)
+        try process.run()
+        // Nobody reads standard output: the first line rekey writes meets a closed pipe.
+        try out.fileHandleForReading.close()
+        try? out.fileHandleForWriting.close()
+        let status = try await offThePool { () -> (Int32, Bool) in
+            process.waitUntilExit()
+            return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+        }
+        let message = stderr.text()
+        #expect(status == (130, false), "exit \(status): \(message)")
+        #expect(message.contains("standard output was closed"), "\(message)")
+        let log = try await RekeyProcess.run(["log", sandbox.journal, "--verify"])
+        #expect(log.status == 0, "\(log)")
+        let records = try JournalReader.read(path: sandbox.journal).records
+        #expect(records.last?.data.message?.contains("interrupted") == true, "\(String(describing: records.last))")
+        let resumed = try await RekeyProcess.run(["resume", sandbox.journal, "--approve", "rotate-signing-key"])
+        #expect(resumed.status == 0, "\(resumed)")
+    }
 }

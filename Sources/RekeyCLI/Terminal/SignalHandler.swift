@@ -10,7 +10,8 @@ import Synchronization
 
 /// SIGINT and SIGTERM during a run: the first asks the run to stop gracefully (in-flight items finish
 /// and are journaled, then exit 130); a second SIGINT exits at once, which is still safe because every
-/// side effect's intent is already durable.
+/// side effect's intent is already durable. A closed standard output (its reader went away) counts as a
+/// first stop request, said on standard error.
 final class SignalHandler: Sendable {
     /// The stop token the run watches.
     let token = StopToken()
@@ -41,6 +42,14 @@ final class SignalHandler: Sendable {
             sources.append(source)
         }
         self.sources = sources
+        ClosedOutput.onClose { [self] in
+            count.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            token.request()
+            terminal.err.line(
+                "\nstopping: standard output was closed (whatever read it went away); waiting for in-flight actions "
+                    + "to finish and be journaled, then 'rekey resume' continues"
+            )
+        }
     }
 
     /// Runs `body` (a blocking prompt) so that Ctrl-C exits at once instead of waiting for the answer.

@@ -124,7 +124,12 @@ public struct Terminal: Sendable {
     /// The process's real terminal.
     ///
     /// - Parameter environment: The environment used for the colour rules and `COLUMNS`.
+    ///
+    /// SIGPIPE is ignored from here on: a closed standard output is an EPIPE that rekey handles (see
+    /// ``ClosedOutput``), not a death between two journal records. Child processes get SIGPIPE back at its
+    /// default action (``ChildProcess``).
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> Terminal {
+        signal(SIGPIPE, SIG_IGN)
         let outTTY = isTTY(STDOUT_FILENO)
         let errTTY = isTTY(STDERR_FILENO)
         return Terminal(
@@ -181,9 +186,11 @@ public struct Terminal: Sendable {
 
     // MARK: - Standard streams
 
-    /// Writes all of `text` to `fd`, retrying on `EINTR` and short writes. Errors (a closed pipe) drop the text:
-    /// there is nowhere left to report them.
+    /// Writes all of `text` to `fd`, retrying on `EINTR` and short writes. Errors drop the text: there is
+    /// nowhere left to report them. A closed standard output (EPIPE) is reported once to ``ClosedOutput``,
+    /// and nothing more is written to it.
     private static func writeAll(_ text: String, to fd: Int32) {
+        if fd == STDOUT_FILENO, ClosedOutput.isClosed { return }
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { buffer in
@@ -191,6 +198,7 @@ public struct Terminal: Sendable {
             }
             if written < 0 {
                 if errno == EINTR { continue }
+                if errno == EPIPE, fd == STDOUT_FILENO { ClosedOutput.report() }
                 return
             }
             bytes = bytes.dropFirst(written)
