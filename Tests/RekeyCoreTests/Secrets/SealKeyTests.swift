@@ -73,7 +73,7 @@ import Testing
         let directory = try TemporaryDirectory("rekey-seal-key")
         defer { directory.remove() }
         let raw = [UInt8](repeating: 0xFE, count: 32)
-        FileManager.default.createFile(atPath: directory.file("key"), contents: Data(raw))
+        _ = FileManager.default.createFile(atPath: directory.file("key"), contents: Data(raw))
         chmod(directory.file("key"), 0o600)
         #expect(try SealKey.load(file: directory.file("key")).id == (try SealKey(bytes: raw)).id)
     }

@@ -21,7 +21,7 @@ import Testing
         let directory = try TemporaryDirectory("rekey-modes")
         defer { directory.remove() }
         let path = directory.file("app.env")
-        FileManager.default.createFile(atPath: path, contents: Data("A=1\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("A=1\n".utf8))
         chmod(path, 0o640)
         try FileIO.writeAtomically(Array("A=2\n".utf8), to: path)
         #expect(try FileIO.mode(path) == 0o640)
@@ -33,7 +33,7 @@ import Testing
         let directory = try TemporaryDirectory("rekey-modes")
         defer { directory.remove() }
         let path = directory.file("app.env")
-        FileManager.default.createFile(atPath: path, contents: Data("INNGEST_SIGNING_KEY=old\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("INNGEST_SIGNING_KEY=old\n".utf8))
         #expect(chown(path, 4321, 4322) == 0)
         chmod(path, 0o640)
         try await DotenvTarget(path: path).apply([

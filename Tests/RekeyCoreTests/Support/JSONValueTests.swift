@@ -179,7 +179,8 @@ import Testing
     }
 
     @Test(arguments: [
-        JSONValue.null, true, 0, -1.5, 1e300, 5e-324, "", "tab\t nul\u{0} bell\u{7} emoji 😀 rtl \u{200F}",
+        JSONValue.null, true, 0, -1.5, 1e300, .number(.leastNonzeroMagnitude), "",
+        "tab\t nul\u{0} bell\u{7} emoji 😀 rtl \u{200F}",
         [[], [[]], ["a": []]],
         ["version": 1, "apps": [["name": "api", "n": 1.25, "deep": [["x": [nil, false]]]]], "": "empty key"],
     ])
