@@ -150,7 +150,7 @@ final class SandboxCommitQueue: @unchecked Sendable {
         var delay = Duration.microseconds(500)
         while true {
             if lock.withLock({ lockFD >= 0 }) { return }
-            let fd = open(store.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            let fd = open(store.lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw SandboxError.io(FileIOError("open lock file", path: store.lockPath)) }
             if flock(fd, LOCK_EX | LOCK_NB) == 0 {
                 let state: SandboxState

@@ -371,7 +371,7 @@ public struct RotationExecutor: Sendable {
         async throws
     {
         let options = context.playbook.options.confirmRedeploy
-        let deadline = clock.now().millisecondsSinceEpoch + Int64(options.timeout * 1000)
+        let deadline = DurationParser.deadline(after: options.timeout, from: clock.now().millisecondsSinceEpoch)
         var announced = false
         while true {
             guard let findings = try await behavior.undoPreflight(ref.item, in: context) else { return }

@@ -319,7 +319,7 @@ public struct RotationSession: Sendable {
     /// - Throws: ``SessionError/nothingToOverride(check:failed:)`` for a check that has not failed (an
     ///   override never comes before the evidence it overrides), ``SessionError/overrideNeedsReason(check:)``.
     public func override(journalPath: String, check: String, reason: String, by: String) async throws -> JournalRecord {
-        let lock = try JournalLock.acquire(journal: journalPath, command: "override")
+        let lock = try JournalLock.acquire(existingJournal: journalPath, command: "override")
         defer { lock.release() }
         let contents = try JournalReader.read(path: journalPath)
         var machine = try Self.replay(contents)
