@@ -25,10 +25,18 @@ import Testing
         return Data((String(first[..<cut.upperBound]) + #""{\n  \"version\": 1"#).utf8)
     }
 
-    /// Runs `rekey run` with `journal` up to stage-signing-keys, leaving a new, inactive signing key.
+    /// Another state directory: the environment registry there does not know the rotations started with
+    /// the default one, so a second rotation of the same sandbox gets past it (to planning, or to the lock).
+    private func elsewhere(_ sandbox: SandboxFixture) -> [String: String] {
+        ["REKEY_STATE_DIR": sandbox.directory + "/other-state"]
+    }
+
+    /// Runs `rekey run` with `journal` up to stage-signing-keys, leaving a new, inactive signing key; with
+    /// its own state directory (``elsewhere(_:)``).
     private func startedRotation(_ sandbox: SandboxFixture, journal: String) async throws {
         let run = try await RekeyProcess.run(
-            ["run", sandbox.playbook, "--journal", journal, "--until", "stage-signing-keys"], timeout: 60)
+            ["run", sandbox.playbook, "--journal", journal, "--until", "stage-signing-keys"],
+            environment: elsewhere(sandbox), timeout: 60)
         guard run.status == 0 else { throw FixtureError(message: "\(run)") }
     }
 
@@ -88,7 +96,8 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("inactive signing key"), "\(refused)")
         #expect(bytes(sandbox.journal) == stillborn, "planning failed: the unfinished journal must stay as it was")
 
-        let aborted = try await RekeyProcess.run(["abort", first, "--yes"], timeout: 60)
+        let aborted = try await RekeyProcess.run(
+            ["abort", first, "--yes"], environment: elsewhere(sandbox), timeout: 60)
         #expect(aborted.status == 0, "\(aborted)")
         let run = try await RekeyProcess.run(
             ["run", sandbox.playbook, "--journal", sandbox.journal, "--approve", "rotate-signing-key"], timeout: 60)
@@ -169,9 +178,10 @@ import Testing
         try await startedRotation(sandbox, journal: started)
         let journalBefore = bytes(started)
 
-        for (command, journal) in [
-            (["run", sandbox.playbook, "--journal", sandbox.journal], sandbox.journal),
-            (["resume", started], started), (["abort", started], started),
+        for (command, journal, environment) in [
+            (["run", sandbox.playbook, "--journal", sandbox.journal], sandbox.journal, [:]),
+            (["resume", started], started, elsewhere(sandbox)),
+            (["abort", started, "--yes"], started, elsewhere(sandbox)),
         ] {
             let lock = journal + ".lock"
             try? FileManager.default.removeItem(atPath: lock)
@@ -179,7 +189,7 @@ import Testing
             case .symlink: #expect(symlink(victim, lock) == 0)
             case .hardLink: #expect(link(victim, lock) == 0)
             }
-            let result = try await RekeyProcess.run(command, timeout: 60)
+            let result = try await RekeyProcess.run(command, environment: environment, timeout: 60)
             #expect(result.status == 65 && !result.signaled, "\(planted) \(command[0]): \(result)")
             #expect(result.stderr.contains(lock), "\(result.stderr)")
             #expect(bytes(victim) == Data("precious\n".utf8), "\(planted) \(command[0]): the lock's target was written")
