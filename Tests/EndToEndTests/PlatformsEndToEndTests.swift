@@ -104,18 +104,19 @@ import Testing
         #expect(crashed.signaled && crashed.status == SIGKILL, "\(crashed)")
         let orphans = try fixture.snapshot().keys.filter { $0.name.hasPrefix(oldKey.name + " (rotated ") }
         #expect(orphans.count == 1)
+        let orphan = try #require(orphans.first)
 
         let resumed = try await RekeyProcess.run(fixture.resumeArguments, environment: PlatformFixture.environment)
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try invariants.violations(fixture: fixture) == [])
         let final = try fixture.snapshot().keys
-        #expect(!final.contains { $0.id == orphans[0].id }, "the key whose secret was lost survived")
+        #expect(!final.contains { $0.id == orphan.id }, "the key whose secret was lost survived")
         // The journal names both: the key deleted and the key that replaced it.
         let records = try JournalReader.read(path: fixture.journal).records
         let done = try #require(
             records.last { $0.type == .done && $0.step == .createAPIKeys && $0.item == oldKey.id })
-        #expect(done.data.outcome?.detail?.contains(orphans[0].id) == true, "\(String(describing: done.data.outcome))")
-        #expect(done.data.outcome?.keyID != orphans[0].id)
+        #expect(done.data.outcome?.detail?.contains(orphan.id) == true, "\(String(describing: done.data.outcome))")
+        #expect(done.data.outcome?.keyID != orphan.id)
         #expect(done.data.outcome?.sealed != nil)
     }
 

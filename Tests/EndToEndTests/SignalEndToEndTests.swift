@@ -53,7 +53,17 @@ import Testing
         #expect(dropped.status == 0)
         // drop-fallback edits the files; the apps must be redeployed before it can confirm.
         let finishing = try RekeyProcess.start(["resume", sandbox.journal])
-        usleep(300_000)
+        // Redeploy once the fallback lines are gone from the files (not after a guessed delay: a redeploy
+        // before the edit would leave the apps on the fallback, and the run waiting for the next one).
+        let apps = try sandbox.state().apps.map(\.name)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let texts = apps.compactMap { try? String(contentsOfFile: sandbox.envFile($0), encoding: .utf8) }
+            if texts.count == apps.count, !texts.contains(where: { $0.contains("INNGEST_SIGNING_KEY_FALLBACK") }) {
+                break
+            }
+            usleep(20_000)
+        }
         #expect(try await RekeyProcess.run(["sandbox", "redeploy", sandbox.directory]).status == 0)
         let final = try await finishing.finish()
         #expect(final.status == 0, "\(final)")

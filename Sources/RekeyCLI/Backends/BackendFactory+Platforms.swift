@@ -142,6 +142,7 @@ extension BackendFactory {
         let config = (settings.config ?? .object(JSONObject())).serialized(pretty: false)
         return Backends(
             platform: ExecPluginPlatform(configuration: configuration, description: description), targets: targets,
-            verifiers: [:], location: "plugin \(settings.command.joined(separator: " ")) \(config)")
+            verifiers: [:],
+            location: "plugin \(settings.command.joined(separator: " ")) in \(settings.directory) \(config)")
     }
 }

@@ -224,11 +224,34 @@ import Testing
             complete(.createSigningKey, ["signing-key"], &b) + complete(.stageSigningKeys, ["api", "worker"], &b)
                 + complete(.createEventKeys, ["ek_1"], &b) + complete(.stageEventKeys, ["api", "worker"], &b)
                 + complete(.confirmRedeploy, ["api", "worker"], &b)
-                + [b.next(.approval, .rotateSigningKey), b.next(.stepStarted, .rotateSigningKey)]
+                + [
+                    b.next(.approval, .rotateSigningKey), b.next(.stepStarted, .rotateSigningKey),
+                    b.next(.intent, .rotateSigningKey, "signing-key"),
+                ]
         }
         #expect(m.pointOfNoReturnStarted)
         var b = RecordBuilder()
+        for _ in 0..<40 { _ = b.next(.note) }
         #expect(throws: RotationStateMachine.TransitionError.self) { try m.apply(b.next(.abortRequested)) }
+    }
+
+    @Test func aPointOfNoReturnThatStartedButNeverActedCanStillBeAborted() throws {
+        // Its pre-flight refused, or it waits for a person: nothing irreversible happened.
+        var m = try machine { b in
+            complete(.createSigningKey, ["signing-key"], &b) + complete(.stageSigningKeys, ["api", "worker"], &b)
+                + complete(.createEventKeys, ["ek_1"], &b) + complete(.stageEventKeys, ["api", "worker"], &b)
+                + complete(.confirmRedeploy, ["api", "worker"], &b)
+                + [
+                    b.next(.approval, .rotateSigningKey), b.next(.stepStarted, .rotateSigningKey),
+                    b.next(
+                        .failed, .rotateSigningKey, "signing-key", data: RecordData(error: "refused", kind: .unsafe)),
+                ]
+        }
+        #expect(!m.pointOfNoReturnStarted)
+        var b = RecordBuilder()
+        for _ in 0..<40 { _ = b.next(.note) }
+        try m.apply(b.next(.abortRequested))
+        #expect(m.mode == .aborting)
     }
 
     @Test(
